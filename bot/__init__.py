@@ -1,0 +1,1 @@
+"""Midjourney (AceData Imagine API) bot for Telegram."""

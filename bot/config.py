@@ -1,0 +1,72 @@
+"""Settings: the one place the environment and `.env` are read.
+
+The variable names are a public interface (operators and deploy tooling rely on them), so every field
+maps 1:1 to an upper-case environment variable of the same name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the bot can be told from outside; built once in `__main__` and passed down."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr
+    telegram_api_url: str = "https://api.telegram.org"
+    acedata_api_token: SecretStr
+    acedata_api_url: str = "https://api.acedata.cloud"
+    acedata_platform_url: str = "https://platform.acedata.cloud"
+    acedata_platform_token: SecretStr | None = None
+    database_path: Path = Path("data/bot.sqlite3")
+    acedata_max_concurrency: int = Field(5, ge=1, le=1000)
+    acedata_submit_interval: float = Field(1.0, ge=0, le=60)
+    log_level: str = "INFO"
+    job_timeout_minutes: float = Field(10.0, gt=0, le=24 * 60)
+
+    # Telegram pacing (Telegram's documented limits; lower them only if Telegram tells you to).
+    progress_edit_interval: float = Field(4.0, ge=0, le=60)
+    telegram_chat_interval: float = Field(1.0, ge=0, le=60)
+    telegram_group_per_minute: int = Field(20, ge=1, le=1000)
+    telegram_global_per_second: int = Field(30, ge=1, le=1000)
+
+    @field_validator("telegram_api_url", "acedata_api_url", "acedata_platform_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value
+
+    @field_validator("telegram_bot_token", "acedata_api_token")
+    @classmethod
+    def _not_blank(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @property
+    def platform_token(self) -> SecretStr:
+        """The file-upload token falls back to the API token, as AceData issues one for both."""
+        return self.acedata_platform_token or self.acedata_api_token
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line naming the offending variable, for operators reading a crash-looping container."""
+    first = error.errors()[0]
+    name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+    if first["type"] == "missing":
+        return f"configuration error: {name} is required but not set"
+    return f"configuration error: {name}: {first['msg']}"

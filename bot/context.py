@@ -1,0 +1,37 @@
+"""The services bundle handlers reach through a typed `CallbackContext`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.config import Settings
+from bot.jobs import JobService
+from bot.notifier import TelegramNotifier
+from bot.store import Store
+
+
+@dataclass
+class Services:
+    settings: Settings
+    http: httpx.AsyncClient
+    store: Store
+    notifier: TelegramNotifier
+    jobs: JobService
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """`context.services` instead of string lookups in `bot_data` all over the handlers."""
+
+    @property
+    def services(self) -> Services:
+        services = self.application.bot_data.get("services")
+        if not isinstance(services, Services):
+            raise RuntimeError("services are not ready yet")
+        return services
+
+
+BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]

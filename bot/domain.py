@@ -1,0 +1,100 @@
+"""Plain data the job layer, the store and the renderer share. No I/O, no Telegram."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class JobState(enum.StrEnum):
+    QUEUED = "queued"  # waiting for a free upstream slot
+    SUBMITTING = "submitting"  # request sent, no task_id yet
+    RUNNING = "running"  # task_id known, progress arriving
+    DONE = "done"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"  # sent, but the bot died before the task id came back
+
+    @property
+    def finished(self) -> bool:
+        return self in {JobState.DONE, JobState.FAILED, JobState.INTERRUPTED}
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who asked, as the chat shows them; `username` without the @."""
+
+    user_id: int
+    first_name: str
+    username: str | None = None
+
+
+@dataclass
+class Job:
+    id: int
+    chat_id: int
+    chat_type: str
+    requester: Requester
+    prompt: str  # what the user typed, shown in captions
+    upstream_prompt: str | None  # what is sent (image URLs + text); None for actions on an image
+    action: str = "generate"
+    parent_image_id: str | None = None
+    mode: str | None = None
+    mask: str | None = None
+    reply_to: int | None = None
+    message_id: int | None = None
+    button_key: str | None = None
+    state: JobState = JobState.QUEUED
+    task_id: str | None = None
+    progress: int = 0
+    preview_url: str | None = None
+    error: str | None = None
+    result_image_id: str | None = None
+    attempts: int = 0
+    created_at: float = 0.0
+    updated_at: float = 0.0
+    started_at: float | None = None
+
+    @property
+    def is_group(self) -> bool:
+        return self.chat_type in {"group", "supergroup"}
+
+
+@dataclass(frozen=True)
+class Image:
+    """A finished result that can take actions."""
+
+    image_id: str
+    task_id: str | None
+    image_url: str
+    raw_image_url: str | None = None
+    image_width: int | None = None
+    image_height: int | None = None
+    raw_image_width: int | None = None
+    raw_image_height: int | None = None
+    actions: tuple[str, ...] = ()
+    is_grid: bool = True
+    prompt: str = ""
+    chat_id: int | None = None
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    """A tappable action on an image; `key` is what Telegram carries in callback_data."""
+
+    key: str
+    image_id: str
+    action: str
+    chat_id: int
+    message_id: int
+    pressed: bool = False
+
+
+@dataclass(frozen=True)
+class JobView:
+    """Everything needed to draw a job's message at one moment."""
+
+    job: Job
+    image: Image | None = None
+    buttons: tuple[Button, ...] = ()
+    position: int | None = None  # place in the local queue, 1-based

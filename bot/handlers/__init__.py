@@ -1,0 +1,1 @@
+"""Telegram update handlers: thin, they read the update, call one service, reply."""

@@ -1,0 +1,130 @@
+"""Errors of the Imagine boundary. Every foreign exception is translated in `client.py`, nowhere else.
+
+ImagineError                    anything that stopped a call
+├── NetworkError                connect/read failure, no HTTP answer
+│   └── StreamBroken            the ndjson stream ended or stalled without a final line
+├── TaskFailed                  the task ran and failed (`success: false` line or callback)
+└── ImagineAPIError             an HTTP error answer: status, code, message
+    ├── BadRequest              400: the user's prompt or parameters (message shown to the user)
+    ├── Misconfigured           401 / 404: token or endpoint problem, the operator's to fix
+    ├── QuotaExhausted          403 used_up / disabled
+    ├── Moderated               403 forbidden: prompt rejected by moderation
+    ├── RateLimited             429: retry later (carries `retry_after` when known)
+    ├── TimedOut                504 / timeout: generation took too long
+    └── Unavailable             5xx and anything unexpected: temporary
+"""
+
+from __future__ import annotations
+
+
+class ImagineError(Exception):
+    """Base of every error raised by the Imagine client."""
+
+    def __init__(self, message: str, *, task_id: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.task_id = task_id
+
+
+class NetworkError(ImagineError):
+    """No usable HTTP answer (connection refused, reset, read timeout)."""
+
+
+class StreamBroken(NetworkError):
+    """The progress stream stopped before the final line; the task may still finish upstream."""
+
+
+class TaskFailed(ImagineError):
+    """The task itself failed; `code` is upstream's (e.g. `bad_request`, `forbidden`, `timeout`)."""
+
+    def __init__(self, code: str, message: str, *, task_id: str | None = None) -> None:
+        super().__init__(message, task_id=task_id)
+        self.code = code
+
+
+class ImagineAPIError(ImagineError):
+    """An HTTP error answer from the API."""
+
+    def __init__(self, status: int, code: str, message: str, *, task_id: str | None = None) -> None:
+        super().__init__(message, task_id=task_id)
+        self.status = status
+        self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.code}: {self.message}"
+
+
+class BadRequest(ImagineAPIError):
+    pass
+
+
+class Misconfigured(ImagineAPIError):
+    pass
+
+
+class QuotaExhausted(ImagineAPIError):
+    pass
+
+
+class Moderated(ImagineAPIError):
+    pass
+
+
+class RateLimited(ImagineAPIError):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        task_id: str | None = None,
+    ) -> None:
+        super().__init__(status, code, message, task_id=task_id)
+        self.retry_after = retry_after
+
+
+class TimedOut(ImagineAPIError):
+    pass
+
+
+class Unavailable(ImagineAPIError):
+    pass
+
+
+_BY_CODE: dict[str, type[ImagineAPIError]] = {
+    "bad_request": BadRequest,
+    "invalid_token": Misconfigured,
+    "token_expired": Misconfigured,
+    "no_token": Misconfigured,
+    "no_api": Misconfigured,
+    "used_up": QuotaExhausted,
+    "disabled": QuotaExhausted,
+    "forbidden": Moderated,
+    "too_many_requests": RateLimited,
+    "rate_limited": RateLimited,
+    "timeout": TimedOut,
+    "api_error": Unavailable,
+}
+
+_BY_STATUS: dict[int, type[ImagineAPIError]] = {
+    400: BadRequest,
+    401: Misconfigured,
+    403: Moderated,
+    404: Misconfigured,
+    422: BadRequest,
+    429: RateLimited,
+    504: TimedOut,
+}
+
+
+def api_error(
+    status: int, code: str | None, message: str | None, *, retry_after: float | None = None
+) -> ImagineAPIError:
+    """Pick the error class for an HTTP error answer: upstream's code first, then the status."""
+    code = code or "unknown"
+    cls = _BY_CODE.get(code) or _BY_STATUS.get(status, Unavailable)
+    text = message or f"HTTP {status}"
+    if cls is RateLimited:
+        return RateLimited(status, code, text, retry_after=retry_after)
+    return cls(status, code, text)

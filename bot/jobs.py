@@ -1,0 +1,411 @@
+"""Job lifecycle: queue, upstream concurrency, live progress, results, button presses, resume.
+
+Handlers call `imagine()` / `press()`, which only record the job and return; owned background tasks
+do the rest. The chat is reached through the `Notifier` protocol, so nothing here imports Telegram.
+
+Life of a job: QUEUED → (message sent) → SUBMITTING → RUNNING (task id known) → DONE | FAILED.
+A job whose task id is known is never submitted again: after a dropped stream or a restart it is
+followed through the tasks API until it finishes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import random
+import time
+from collections import OrderedDict
+from collections.abc import Coroutine
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from bot.domain import Button, Image, Job, JobState, JobView, Requester
+from bot.failures import DEADLINE, Failure, explain, for_code
+from bot.imagine import (
+    ImagineClient,
+    ImagineError,
+    ImagineRequest,
+    ImagineResult,
+    NetworkError,
+    RateLimited,
+    StreamBroken,
+    Unavailable,
+)
+from bot.prompt import Prompt
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Notifier(Protocol):
+    """How jobs reach the chat. Implemented by `bot.notifier.TelegramNotifier`."""
+
+    async def create(self, view: JobView) -> int: ...
+
+    def update(self, view: JobView) -> None: ...
+
+    async def finish(self, view: JobView) -> int: ...
+
+    def show_buttons(self, image: Image, buttons: tuple[Button, ...]) -> None: ...
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    concurrency: int = 5
+    submit_interval: float = 1.0
+    deadline: float = 600.0
+    poll_interval: float = 3.0
+    poll_interval_max: float = 15.0
+    busy_retries: int = 6
+    busy_backoff: float = 5.0
+    position_refresh: float = 5.0
+
+
+class Pressed(enum.Enum):
+    STARTED = "started"
+    BUSY = "busy"  # that button's job is still running
+    UNKNOWN = "unknown"  # not a key we issued (or from another chat)
+
+
+@dataclass(frozen=True)
+class PressOutcome:
+    result: Pressed
+    button: Button | None = None
+
+
+class JobService:
+    def __init__(self, store: Store, client: ImagineClient, notifier: Notifier, config: JobConfig) -> None:
+        self._store = store
+        self._client = client
+        self._notifier = notifier
+        self._config = config
+        self._waiting: OrderedDict[int, Job] = OrderedDict()
+        self._has_work = asyncio.Event()
+        self._running = 0
+        self._submit_lock = asyncio.Lock()
+        self._next_submit = 0.0
+        self._press_lock = asyncio.Lock()
+        self._positions_dirty = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # lifecycle
+
+    async def start(self) -> None:
+        """Resume what the last run left unfinished, then start the workers."""
+        await self._resume()
+        for n in range(self._config.concurrency):
+            self._spawn(self._worker(), name=f"job-worker-{n}")
+        self._spawn(self._refresh_positions(), name="queue-positions")
+
+    async def stop(self) -> None:
+        """Stop all work; state is in SQLite, so the next start resumes it."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._reap)
+
+    def _reap(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task %s failed", task.get_name(), exc_info=task.exception())
+
+    @property
+    def queued(self) -> int:
+        return len(self._waiting)
+
+    # entry points for handlers
+
+    async def imagine(
+        self, *, chat_id: int, chat_type: str, requester: Requester, reply_to: int | None, prompt: Prompt
+    ) -> Job:
+        job = await self._store.create_job(
+            Job(
+                id=0, chat_id=chat_id, chat_type=chat_type, requester=requester, prompt=prompt.text,
+                upstream_prompt=prompt.full, mode=prompt.mode, reply_to=reply_to,
+            )
+        )  # fmt: skip
+        self._spawn(self._announce(job), name=f"announce-{job.id}")
+        return job
+
+    async def press(self, key: str, *, chat_id: int, chat_type: str, requester: Requester) -> PressOutcome:
+        """A tap on a result's button: start that action unless it is already running."""
+        async with self._press_lock:
+            button = await self._store.get_button(key)
+            if button is None or button.chat_id != chat_id:
+                return PressOutcome(Pressed.UNKNOWN)
+            if await self._store.active_job_for_button(key) is not None:
+                return PressOutcome(Pressed.BUSY, button)
+            image = await self._store.get_image(button.image_id)
+            if image is None:
+                return PressOutcome(Pressed.UNKNOWN)
+            job = await self._store.create_job(
+                Job(
+                    id=0, chat_id=chat_id, chat_type=chat_type, requester=requester, prompt=image.prompt,
+                    upstream_prompt=None, action=button.action, parent_image_id=image.image_id,
+                    reply_to=button.message_id, button_key=key,
+                )
+            )  # fmt: skip
+            await self._store.mark_pressed(key)
+        self._notifier.show_buttons(image, await self._store.buttons_for_image(image.image_id))
+        self._spawn(self._announce(job), name=f"announce-{job.id}")
+        return PressOutcome(Pressed.STARTED, button)
+
+    # queue
+
+    async def _announce(self, job: Job) -> None:
+        """Send the job's message (its one reply), then queue it."""
+        position = len(self._waiting) + 1 if self._running >= self._config.concurrency else None
+        try:
+            message_id = await self._notifier.create(JobView(job, position=position))
+        except Exception:
+            log.exception("could not send the first message of job %s; dropping it", job.id)
+            await self._store.update_job(job.id, state=JobState.FAILED, error="could not send a message")
+            return
+        await self._store.update_job(job.id, message_id=message_id)
+        self._enqueue(replace(job, message_id=message_id))
+
+    def _enqueue(self, job: Job, *, first: bool = False) -> None:
+        self._waiting[job.id] = job
+        if first:
+            self._waiting.move_to_end(job.id, last=False)
+        self._has_work.set()
+        self._positions_dirty = True
+
+    async def _take(self) -> Job:
+        while not self._waiting:
+            self._has_work.clear()
+            await self._has_work.wait()
+        _, job = self._waiting.popitem(last=False)
+        self._positions_dirty = True
+        return job
+
+    async def _worker(self) -> None:
+        while True:
+            job = await self._take()
+            self._running += 1
+            try:
+                await self._run(job)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("job %s crashed", job.id)
+                await self._fail(job, Failure("Something went wrong inside the bot. Please try again."))
+            finally:
+                self._running -= 1
+
+    async def _refresh_positions(self) -> None:
+        """Queued jobs show their place; refreshed every few seconds, not on every change."""
+        while True:
+            await asyncio.sleep(self._config.position_refresh)
+            if not self._positions_dirty:
+                continue
+            self._positions_dirty = False
+            for position, job in enumerate(list(self._waiting.values()), start=1):
+                self._notifier.update(JobView(job, position=position))
+
+    async def _submit_gate(self) -> None:
+        """At most one upstream submit per `submit_interval`."""
+        async with self._submit_lock:
+            delay = self._next_submit - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._next_submit = time.monotonic() + self._config.submit_interval
+
+    # running
+
+    async def _run(self, job: Job) -> None:
+        if job.task_id:
+            await self._follow(job)
+            return
+        await self._submit_gate()
+        job = await self._set(
+            job, state=JobState.SUBMITTING, attempts=job.attempts + 1, started_at=time.time()
+        )
+        self._notifier.update(JobView(job))
+        try:
+            async with asyncio.timeout(self._remaining(job)):
+                async for result in self._client.stream(self._request(job)):
+                    job = await self._progress(job, result)
+                    if result.is_final:
+                        await self._complete(job, result)
+                        return
+        except RateLimited as exc:
+            await self._retry_later(job, exc.retry_after)
+        except StreamBroken as exc:
+            await self._recover(job, exc)
+        except Unavailable as exc:
+            if job.task_id is None and job.attempts < 2:
+                log.warning("job %s: upstream unavailable (%s); retrying once", job.id, exc)
+                await self._retry_later(job, 2.0)
+            else:
+                await self._fail(job, explain(exc))
+        except NetworkError as exc:
+            await self._recover(job, exc)
+        except ImagineError as exc:
+            await self._fail(job, explain(exc))
+        except TimeoutError:
+            await self._fail(job, Failure(DEADLINE))
+
+    async def _recover(self, job: Job, exc: NetworkError) -> None:
+        """The stream broke: if upstream knows the task, follow it instead of submitting again."""
+        task_id = job.task_id or exc.task_id
+        if task_id is None:
+            await self._fail(job, explain(exc))
+            return
+        log.info("job %s: stream lost (%s); following task %s", job.id, exc, task_id)
+        if job.task_id is None:
+            job = await self._set(job, task_id=task_id, state=JobState.RUNNING)
+        await self._follow(job)
+
+    async def _follow(self, job: Job) -> None:
+        """Poll the tasks API until the task finishes or the job's deadline passes."""
+        delay = self._config.poll_interval
+        assert job.task_id is not None
+        while True:
+            try:
+                record = await self._client.retrieve(job.task_id)
+            except ImagineError as exc:
+                log.warning("job %s: polling task %s failed: %s", job.id, job.task_id, exc)
+            else:
+                result = record.response
+                if result is not None and result.error is not None:
+                    await self._fail(job, for_code(result.error.code, result.error.message))
+                    return
+                if result is not None and result.is_final:
+                    await self._complete(job, result)
+                    return
+                if result is not None and result.success:
+                    job = await self._progress(job, result)
+            if self._remaining(job) <= 0:
+                await self._fail(job, Failure(DEADLINE))
+                return
+            await asyncio.sleep(min(delay, max(self._remaining(job), 0.1)))
+            delay = min(delay * 1.5, self._config.poll_interval_max)
+
+    def _remaining(self, job: Job) -> float:
+        started = job.started_at or job.created_at or time.time()
+        return started + self._config.deadline - time.time()
+
+    @staticmethod
+    def _request(job: Job) -> ImagineRequest:
+        if job.action == "generate":
+            return ImagineRequest(prompt=job.upstream_prompt, mode=job.mode)
+        return ImagineRequest(
+            action=job.action,
+            image_id=job.parent_image_id,
+            prompt=job.upstream_prompt,
+            mask=job.mask,
+            mode=job.mode,
+        )
+
+    async def _progress(self, job: Job, result: ImagineResult) -> Job:
+        changes: dict[str, Any] = {}
+        if result.task_id and result.task_id != job.task_id:
+            changes["task_id"] = result.task_id
+        if job.state is not JobState.RUNNING:
+            changes["state"] = JobState.RUNNING
+        if not result.is_final:
+            if result.progress != job.progress:
+                changes["progress"] = max(0, min(result.progress, 99))
+            if result.image_url and result.image_url != job.preview_url:
+                changes["preview_url"] = result.image_url
+        if not changes:
+            return job
+        job = await self._set(job, **changes)
+        if not result.is_final:
+            self._notifier.update(JobView(job))
+        return job
+
+    async def _complete(self, job: Job, result: ImagineResult) -> None:
+        """Keep the image and its button keys, then deliver it without holding an upstream slot."""
+        assert result.image_id and result.image_url
+        image = Image(
+            image_id=result.image_id, task_id=result.task_id or job.task_id, image_url=result.image_url,
+            raw_image_url=result.raw_image_url, image_width=result.image_width, image_height=result.image_height,
+            raw_image_width=result.raw_image_width, raw_image_height=result.raw_image_height,
+            actions=tuple(result.actions), is_grid=result.is_grid, prompt=job.prompt, chat_id=job.chat_id,
+            message_id=job.message_id,
+        )  # fmt: skip
+        await self._store.save_image(image, job.id)
+        assert job.message_id is not None
+        buttons = await self._store.create_buttons(
+            image.image_id, image.actions, chat_id=job.chat_id, message_id=job.message_id,
+            owner_id=job.requester.user_id,
+        )  # fmt: skip
+        done = replace(
+            job, state=JobState.DONE, progress=100, preview_url=None, result_image_id=image.image_id
+        )
+        self._spawn(self._deliver(done, image, buttons), name=f"deliver-{job.id}")
+
+    async def _deliver(self, job: Job, image: Image, buttons: tuple[Button, ...]) -> None:
+        message_id: int | None = job.message_id
+        try:
+            message_id = await self._notifier.finish(JobView(job, image, buttons))
+        except Exception:
+            log.exception("job %s: could not show the result in chat %s", job.id, job.chat_id)
+        if message_id is not None and message_id != job.message_id:
+            await self._store.move_result(image.image_id, message_id)
+        await self._set(
+            job, state=JobState.DONE, progress=100, result_image_id=image.image_id, message_id=message_id,
+            finished_at=time.time(),
+        )  # fmt: skip
+
+    async def _retry_later(self, job: Job, retry_after: float | None) -> None:
+        """Upstream is busy: back off (with jitter) while the user sees the job as queued."""
+        if job.attempts > self._config.busy_retries:
+            await self._fail(job, explain(RateLimited(429, "too_many_requests", "busy")))
+            return
+        delay = retry_after or self._config.busy_backoff * 2 ** max(job.attempts - 1, 0)
+        delay = min(delay, 120.0) * random.uniform(1.0, 1.3)
+        log.info("job %s: upstream busy, retrying in %.1f s", job.id, delay)
+        job = await self._set(job, state=JobState.QUEUED)
+        self._notifier.update(JobView(job, position=len(self._waiting) + 1))
+        self._spawn(self._enqueue_after(job, delay), name=f"retry-{job.id}")
+
+    async def _enqueue_after(self, job: Job, delay: float) -> None:
+        await asyncio.sleep(delay)
+        self._enqueue(job)
+
+    async def _fail(self, job: Job, failure: Failure) -> None:
+        if failure.operator:
+            log.error("job %s needs the operator: %s", job.id, failure.text)
+        job = await self._set(job, state=JobState.FAILED, error=failure.text, finished_at=time.time())
+        with contextlib.suppress(Exception):
+            await self._notifier.finish(JobView(job))
+
+    async def _set(self, job: Job, **changes: Any) -> Job:
+        await self._store.update_job(job.id, **changes)
+        changes.pop("finished_at", None)
+        return replace(job, **changes)
+
+    # restart
+
+    async def _resume(self) -> None:
+        jobs = await self._store.unfinished_jobs()
+        if jobs:
+            log.info("resuming %d unfinished jobs", len(jobs))
+        for job in jobs:
+            if job.message_id is None:
+                self._spawn(self._announce(job), name=f"announce-{job.id}")
+            elif job.task_id:
+                self._enqueue(job, first=True)
+            elif job.state is JobState.SUBMITTING:
+                await self._interrupted(job)
+            else:
+                self._enqueue(replace(job, state=JobState.QUEUED))
+
+    async def _interrupted(self, job: Job) -> None:
+        """Sent, but no task id came back before the bot stopped: never resubmit behind the
+        user's back (it may be running and charged); say so instead."""
+        job = await self._set(
+            job, state=JobState.INTERRUPTED, finished_at=time.time(),
+            error="The bot restarted before Midjourney confirmed this request. Please send it again.",
+        )  # fmt: skip
+        self._spawn(self._notifier.finish(JobView(job)), name=f"interrupted-{job.id}")

@@ -1,0 +1,116 @@
+"""Parse and sanity-check what users type after /imagine, before it costs them credit.
+
+Only obvious mistakes in well-known parameters are caught here; parameters we do not know are
+passed through, and upstream has the last word (it answers `bad_request` for unknown ones).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+MAX_IMAGE_URLS = 5
+MAX_PROMPT_CHARS = 4000
+MODES = ("fast", "relax", "turbo")
+
+# Phones turn "--" into an em or en dash; Midjourney users expect "—ar 3:2" to work.
+_DASHES = re.compile(r"(^|\s)(?:—|–|−−|--)(?=[a-z])", re.IGNORECASE)
+_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
+_PARAM = re.compile(r"(?:^|\s)--([a-z][a-z0-9_-]*)(?:\s+((?:(?!--)\S+)(?:\s+(?!--)\S+)*))?", re.IGNORECASE)
+
+
+class PromptError(ValueError):
+    """A message for the user explaining what to fix."""
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A checked prompt: image URLs first, then the text with its --parameters."""
+
+    text: str
+    image_urls: tuple[str, ...] = ()
+    mode: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def full(self) -> str:
+        """The prompt exactly as sent upstream."""
+        return " ".join([*self.image_urls, self.text]).strip()
+
+
+def _number(name: str, value: str, low: float, high: float, *, integer: bool = False) -> None:
+    try:
+        number = int(value) if integer else float(value)
+    except ValueError:
+        kind = "a whole number" if integer else "a number"
+        raise PromptError(f"--{name} needs {kind} from {low:g} to {high:g}, not “{value}”.") from None
+    if not low <= number <= high:
+        raise PromptError(f"--{name} must be from {low:g} to {high:g}, not {value}.")
+
+
+def _check_param(name: str, value: str) -> None:
+    first = value.split()[0] if value else ""
+    if name in {"ar", "aspect"}:
+        if not re.fullmatch(r"\d{1,4}:\d{1,4}", first) or "0" in {
+            p.lstrip("0") or "0" for p in first.split(":")
+        }:
+            raise PromptError(f"--{name} needs a ratio like 3:2 or 16:9, not “{first or 'nothing'}”.")
+    elif name in {"chaos", "c"}:
+        _number(name, first, 0, 100, integer=True)
+    elif name in {"stylize", "s"}:
+        _number(name, first, 0, 1000, integer=True)
+    elif name in {"weird", "w"}:
+        _number(name, first, 0, 3000, integer=True)
+    elif name == "iw":
+        _number(name, first, 0, 3)
+    elif name in {"seed", "sameseed"}:
+        _number(name, first, 0, 4294967295, integer=True)
+    elif name in {"stop"}:
+        _number(name, first, 10, 100, integer=True)
+    elif name in {"q", "quality"}:
+        if first not in {".25", "0.25", ".5", "0.5", "1", "2", "4"}:
+            raise PromptError(f"--{name} must be one of .25, .5, 1, 2 or 4, not “{first or 'nothing'}”.")
+    elif name in {"v", "version"}:
+        _number(name, first, 1, 10)
+    elif name in {"no", "sref", "cref", "style", "p", "profile"} and not first:
+        raise PromptError(f"--{name} needs a value.")
+
+
+def parse_prompt(raw: str) -> Prompt:
+    """Split leading image URLs, pull out the speed mode, check the well-known parameters."""
+    text = _DASHES.sub(lambda m: f"{m.group(1)}--", " ".join(raw.split()))
+    if len(text) > MAX_PROMPT_CHARS:
+        raise PromptError(f"The prompt is too long ({len(text)} characters; at most {MAX_PROMPT_CHARS}).")
+    words = text.split(" ") if text else []
+    urls: list[str] = []
+    while words and _URL.match(words[0]):
+        urls.append(words.pop(0))
+    if len(urls) > MAX_IMAGE_URLS:
+        raise PromptError(f"At most {MAX_IMAGE_URLS} image URLs fit in one prompt; you gave {len(urls)}.")
+    if any(
+        w.lower().startswith(("http:", "https:", "ftp:", "file:", "data:")) and not _URL.match(w)
+        for w in urls
+    ):
+        raise PromptError("Image links must be plain http(s) URLs.")
+    rest = " ".join(words)
+
+    mode: str | None = None
+    params: dict[str, str] = {}
+    for match in _PARAM.finditer(rest):
+        name, value = match.group(1).lower(), (match.group(2) or "").strip()
+        if name in MODES:
+            if mode and mode != name:
+                raise PromptError("Choose one of --fast, --relax or --turbo.")
+            mode = name
+            continue
+        _check_param(name, value)
+        params[name] = value
+    if mode:
+        rest = re.sub(rf"(?:^|\s)--(?:{'|'.join(MODES)})\b", "", rest, flags=re.IGNORECASE).strip()
+        rest = " ".join(rest.split())
+    description = _PARAM.sub(" ", rest).strip()
+    if not description and not urls:
+        raise PromptError(
+            "Describe the picture before the --parameters, e.g. /imagine a red fox in snow --ar 3:2"
+        )
+    return Prompt(text=rest, image_urls=tuple(urls), mode=mode, params=params)

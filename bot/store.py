@@ -1,0 +1,324 @@
+"""SQLite persistence (aiosqlite): jobs, finished images, button keys, seen updates.
+
+One connection in WAL mode; the schema version lives in `PRAGMA user_version` and `MIGRATIONS`
+brings any older file up to date, so later features add a migration instead of editing old ones.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.domain import Button, Image, Job, JobState, Requester
+
+MIGRATIONS: Sequence[str] = (
+    # 1: the core flow
+    """
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id INTEGER NOT NULL,
+        chat_type TEXT NOT NULL,
+        user_id INTEGER NOT NULL,
+        first_name TEXT NOT NULL,
+        username TEXT,
+        prompt TEXT NOT NULL,
+        upstream_prompt TEXT,
+        action TEXT NOT NULL DEFAULT 'generate',
+        parent_image_id TEXT,
+        mode TEXT,
+        mask TEXT,
+        reply_to INTEGER,
+        message_id INTEGER,
+        button_key TEXT,
+        state TEXT NOT NULL,
+        task_id TEXT,
+        progress INTEGER NOT NULL DEFAULT 0,
+        preview_url TEXT,
+        error TEXT,
+        result_image_id TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        started_at REAL,
+        finished_at REAL
+    );
+    CREATE INDEX jobs_state ON jobs(state);
+    CREATE INDEX jobs_button ON jobs(button_key, state);
+    CREATE TABLE images (
+        image_id TEXT PRIMARY KEY,
+        task_id TEXT,
+        job_id INTEGER,
+        chat_id INTEGER,
+        message_id INTEGER,
+        prompt TEXT NOT NULL DEFAULT '',
+        image_url TEXT NOT NULL,
+        image_width INTEGER,
+        image_height INTEGER,
+        raw_image_url TEXT,
+        raw_image_width INTEGER,
+        raw_image_height INTEGER,
+        is_grid INTEGER NOT NULL,
+        actions TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE buttons (
+        key TEXT PRIMARY KEY,
+        image_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        owner_id INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        pressed INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX buttons_image ON buttons(image_id, position);
+    CREATE TABLE seen_updates (
+        update_id INTEGER PRIMARY KEY,
+        seen_at REAL NOT NULL
+    );
+    """,
+)
+
+_JOB_COLUMNS = (
+    "chat_id", "chat_type", "user_id", "first_name", "username", "prompt", "upstream_prompt", "action",
+    "parent_image_id", "mode", "mask", "reply_to", "message_id", "button_key", "state", "task_id", "progress",
+    "preview_url", "error", "result_image_id", "attempts",
+)  # fmt: skip
+_UPDATABLE = frozenset(_JOB_COLUMNS) | {"started_at", "finished_at"}
+
+
+def new_key() -> str:
+    """A short unguessable key for callback_data (11 URL-safe characters, 64 random bits)."""
+    return secrets.token_urlsafe(8)
+
+
+def _job(row: aiosqlite.Row) -> Job:
+    return Job(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        chat_type=row["chat_type"],
+        requester=Requester(row["user_id"], row["first_name"], row["username"]),
+        prompt=row["prompt"],
+        upstream_prompt=row["upstream_prompt"],
+        action=row["action"],
+        parent_image_id=row["parent_image_id"],
+        mode=row["mode"],
+        mask=row["mask"],
+        reply_to=row["reply_to"],
+        message_id=row["message_id"],
+        button_key=row["button_key"],
+        state=JobState(row["state"]),
+        task_id=row["task_id"],
+        progress=row["progress"],
+        preview_url=row["preview_url"],
+        error=row["error"],
+        result_image_id=row["result_image_id"],
+        attempts=row["attempts"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        started_at=row["started_at"],
+    )
+
+
+def _image(row: aiosqlite.Row) -> Image:
+    return Image(
+        image_id=row["image_id"],
+        task_id=row["task_id"],
+        image_url=row["image_url"],
+        raw_image_url=row["raw_image_url"],
+        image_width=row["image_width"],
+        image_height=row["image_height"],
+        raw_image_width=row["raw_image_width"],
+        raw_image_height=row["raw_image_height"],
+        actions=tuple(json.loads(row["actions"])),
+        is_grid=bool(row["is_grid"]),
+        prompt=row["prompt"],
+        chat_id=row["chat_id"],
+        message_id=row["message_id"],
+    )
+
+
+def _button(row: aiosqlite.Row) -> Button:
+    return Button(
+        row["key"], row["image_id"], row["action"], row["chat_id"], row["message_id"], bool(row["pressed"])
+    )
+
+
+class Store:
+    """All SQL lives here. Methods commit on their own; one connection serialises writers."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path)
+        db.row_factory = aiosqlite.Row
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA synchronous=NORMAL")
+        await db.execute("PRAGMA foreign_keys=ON")
+        store = cls(db)
+        await store._migrate()
+        return store
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def schema_version(self) -> int:
+        async with self._db.execute("PRAGMA user_version") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _migrate(self) -> None:
+        version = await self.schema_version()
+        if version > len(MIGRATIONS):
+            raise RuntimeError(f"database schema {version} is newer than this bot ({len(MIGRATIONS)})")
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            await self._db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+
+    # jobs
+
+    async def create_job(self, job: Job) -> Job:
+        """Insert `job` (its id is ignored) and return it with the id and timestamps set."""
+        now = time.time()
+        values = self._job_values(job)
+        values["state"] = str(job.state)
+        columns = ", ".join([*values, "created_at", "updated_at"])
+        marks = ", ".join("?" * (len(values) + 2))
+        cursor = await self._db.execute(
+            f"INSERT INTO jobs ({columns}) VALUES ({marks})", [*values.values(), now, now]
+        )
+        await self._db.commit()
+        created = await self.get_job(int(cursor.lastrowid or 0))
+        assert created is not None
+        return created
+
+    @staticmethod
+    def _job_values(job: Job) -> dict[str, Any]:
+        return {
+            "chat_id": job.chat_id, "chat_type": job.chat_type, "user_id": job.requester.user_id,
+            "first_name": job.requester.first_name, "username": job.requester.username, "prompt": job.prompt,
+            "upstream_prompt": job.upstream_prompt, "action": job.action, "parent_image_id": job.parent_image_id,
+            "mode": job.mode, "mask": job.mask, "reply_to": job.reply_to, "message_id": job.message_id,
+            "button_key": job.button_key, "state": str(job.state), "task_id": job.task_id,
+            "progress": job.progress, "preview_url": job.preview_url, "error": job.error,
+            "result_image_id": job.result_image_id, "attempts": job.attempts,
+        }  # fmt: skip
+
+    async def update_job(self, job_id: int, **fields: Any) -> None:
+        unknown = set(fields) - _UPDATABLE
+        if unknown:
+            raise ValueError(f"not job columns: {sorted(unknown)}")
+        fields = {k: (str(v) if isinstance(v, JobState) else v) for k, v in fields.items()}
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        await self._db.execute(
+            f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ?",
+            [*fields.values(), time.time(), job_id],
+        )
+        await self._db.commit()
+
+    async def get_job(self, job_id: int) -> Job | None:
+        async with self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)) as cur:
+            row = await cur.fetchone()
+        return _job(row) if row else None
+
+    async def unfinished_jobs(self) -> list[Job]:
+        finished = [str(s) for s in JobState if s.finished]
+        async with self._db.execute(
+            f"SELECT * FROM jobs WHERE state NOT IN ({', '.join('?' * len(finished))}) ORDER BY id", finished
+        ) as cur:
+            return [_job(row) for row in await cur.fetchall()]
+
+    async def active_job_for_button(self, key: str) -> Job | None:
+        finished = [str(s) for s in JobState if s.finished]
+        async with self._db.execute(
+            f"SELECT * FROM jobs WHERE button_key = ? AND state NOT IN ({', '.join('?' * len(finished))}) LIMIT 1",
+            [key, *finished],
+        ) as cur:
+            row = await cur.fetchone()
+        return _job(row) if row else None
+
+    # images and buttons
+
+    async def save_image(self, image: Image, job_id: int | None = None) -> None:
+        await self._db.execute(
+            """INSERT OR REPLACE INTO images (image_id, task_id, job_id, chat_id, message_id, prompt, image_url,
+                   image_width, image_height, raw_image_url, raw_image_width, raw_image_height, is_grid, actions,
+                   created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                image.image_id, image.task_id, job_id, image.chat_id, image.message_id, image.prompt,
+                image.image_url, image.image_width, image.image_height, image.raw_image_url,
+                image.raw_image_width, image.raw_image_height, int(image.is_grid), json.dumps(list(image.actions)),
+                time.time(),
+            ),
+        )  # fmt: skip
+        await self._db.commit()
+
+    async def get_image(self, image_id: str) -> Image | None:
+        async with self._db.execute("SELECT * FROM images WHERE image_id = ?", (image_id,)) as cur:
+            row = await cur.fetchone()
+        return _image(row) if row else None
+
+    async def create_buttons(
+        self, image_id: str, actions: Iterable[str], *, chat_id: int, message_id: int, owner_id: int
+    ) -> tuple[Button, ...]:
+        """Keys for every action of an image, created once: calling again returns the same keys."""
+        existing = await self.buttons_for_image(image_id)
+        if existing:
+            return existing
+        now = time.time()
+        rows = [
+            (new_key(), image_id, action, chat_id, message_id, owner_id, i, now)
+            for i, action in enumerate(actions)
+        ]
+        await self._db.executemany(
+            "INSERT INTO buttons (key, image_id, action, chat_id, message_id, owner_id, position, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        await self._db.commit()
+        return tuple(Button(r[0], image_id, r[2], chat_id, message_id) for r in rows)
+
+    async def buttons_for_image(self, image_id: str) -> tuple[Button, ...]:
+        async with self._db.execute(
+            "SELECT * FROM buttons WHERE image_id = ? ORDER BY position", (image_id,)
+        ) as cur:
+            return tuple(_button(row) for row in await cur.fetchall())
+
+    async def get_button(self, key: str) -> Button | None:
+        async with self._db.execute("SELECT * FROM buttons WHERE key = ?", (key,)) as cur:
+            row = await cur.fetchone()
+        return _button(row) if row else None
+
+    async def mark_pressed(self, key: str) -> None:
+        await self._db.execute("UPDATE buttons SET pressed = 1 WHERE key = ?", (key,))
+        await self._db.commit()
+
+    # updates
+
+    async def first_sighting(self, update_id: int) -> bool:
+        """Record an update id; False when it was handled before (Telegram redelivers after a crash)."""
+        cursor = await self._db.execute(
+            "INSERT OR IGNORE INTO seen_updates (update_id, seen_at) VALUES (?, ?)", (update_id, time.time())
+        )
+        await self._db.commit()
+        return cursor.rowcount == 1
+
+    async def forget_updates_before(self, cutoff: float) -> None:
+        await self._db.execute("DELETE FROM seen_updates WHERE seen_at < ?", (cutoff,))
+        await self._db.commit()
+
+    async def move_result(self, image_id: str, message_id: int) -> None:
+        """The result was re-sent as a new message: its buttons now live there."""
+        await self._db.execute("UPDATE images SET message_id = ? WHERE image_id = ?", (message_id, image_id))
+        await self._db.execute("UPDATE buttons SET message_id = ? WHERE image_id = ?", (message_id, image_id))
+        await self._db.commit()

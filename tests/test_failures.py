@@ -1,0 +1,63 @@
+import inspect
+
+import pytest
+
+import bot.imagine.errors as errors
+from bot.failures import MISCONFIGURED, explain, for_code
+from bot.imagine.errors import api_error
+
+
+def _instances() -> list[errors.ImagineError]:
+    made: list[errors.ImagineError] = []
+    for _, cls in inspect.getmembers(errors, inspect.isclass):
+        if not issubclass(cls, errors.ImagineError):
+            continue
+        if issubclass(cls, errors.ImagineAPIError):
+            made.append(cls(400, "some_code", "some message"))
+        elif cls is errors.TaskFailed:
+            made.append(cls("some_code", "some message"))
+        else:
+            made.append(cls("some message"))
+    return made
+
+
+@pytest.mark.parametrize("error", _instances(), ids=lambda e: type(e).__name__)
+def test_every_error_has_a_message(error: errors.ImagineError) -> None:
+    failure = explain(error)
+    assert failure.text and "Traceback" not in failure.text
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "cls"),
+    [
+        (400, "bad_request", errors.BadRequest),
+        (401, "invalid_token", errors.Misconfigured),
+        (401, None, errors.Misconfigured),
+        (403, "used_up", errors.QuotaExhausted),
+        (403, "disabled", errors.QuotaExhausted),
+        (403, "forbidden", errors.Moderated),
+        (404, "no_api", errors.Misconfigured),
+        (429, "too_many_requests", errors.RateLimited),
+        (429, None, errors.RateLimited),
+        (500, "api_error", errors.Unavailable),
+        (502, None, errors.Unavailable),
+        (504, "timeout", errors.TimedOut),
+    ],
+)
+def test_api_error_classes(status: int, code: str | None, cls: type) -> None:
+    assert type(api_error(status, code, "m")) is cls
+
+
+def test_user_facing_texts() -> None:
+    assert (
+        "Unrecognized argument"
+        in explain(api_error(400, "bad_request", "Unrecognized argument(s): `--x`")).text
+    )
+    assert explain(api_error(401, "invalid_token", "bad token")).text == MISCONFIGURED
+    assert explain(api_error(401, "invalid_token", "bad token")).operator
+    assert "moderation" in explain(api_error(403, "forbidden", "nsfw")).text
+    assert "credit" in explain(api_error(403, "used_up", "")).text
+    assert "too long" in explain(api_error(504, "timeout", "")).text
+    assert "reach" in explain(errors.NetworkError("reset")).text
+    assert for_code("weird_code", "boom").text == "Midjourney failed (weird_code): boom"
+    assert "moderation" in explain(errors.TaskFailed("forbidden", "x")).text

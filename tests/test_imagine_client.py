@@ -1,0 +1,123 @@
+"""The Imagine client against httpx.MockTransport: no server needed."""
+
+import json
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from bot.imagine import (
+    BadRequest,
+    ImagineClient,
+    ImagineRequest,
+    Misconfigured,
+    NetworkError,
+    RateLimited,
+    StreamBroken,
+    TaskFailed,
+)
+
+
+def _line(progress: int, **extra: object) -> str:
+    body = {"success": True, "task_id": "t1", "image_id": f"i{progress}", "progress": progress,
+            "image_url": f"https://cdn.test/{progress}.png", "actions": [], **extra}  # fmt: skip
+    return json.dumps(body) + "\n"
+
+
+FINAL = _line(100, actions=["upscale1", "reroll"], raw_image_url="https://cdn.test/raw.png", future_field=1)
+
+
+def _client(handler: Callable[[httpx.Request], httpx.Response]) -> ImagineClient:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    return ImagineClient(http, base_url="https://api.test", token="secret", platform_url="https://pf.test",
+                         platform_token="pf-secret")  # fmt: skip
+
+
+async def _collect(client: ImagineClient) -> list[int]:
+    return [r.progress async for r in client.stream(ImagineRequest(prompt="a fox"))]
+
+
+async def test_stream_yields_every_line_and_sends_ndjson_accept() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, content=(_line(10) + "\n" + _line(50) + FINAL).encode())
+
+    assert await _collect(_client(handler)) == [10, 50, 100]
+    request = seen[0]
+    assert request.url == "https://api.test/midjourney/imagine"
+    assert request.headers["accept"] == "application/x-ndjson"
+    assert request.headers["authorization"] == "Bearer secret"
+    assert json.loads(request.content) == {"prompt": "a fox", "action": "generate"}
+
+
+async def test_stream_without_final_line_is_broken_and_keeps_task_id() -> None:
+    client = _client(lambda r: httpx.Response(200, content=(_line(10) + _line(40)).encode()))
+    with pytest.raises(StreamBroken) as info:
+        await _collect(client)
+    assert info.value.task_id == "t1"
+
+
+async def test_malformed_line_is_an_error_not_skipped() -> None:
+    client = _client(lambda r: httpx.Response(200, content=(_line(10) + "{not json\n" + FINAL).encode()))
+    with pytest.raises(StreamBroken, match="malformed"):
+        await _collect(client)
+
+
+async def test_failure_line_raises_task_failed() -> None:
+    bad = json.dumps({"success": False, "task_id": "t1", "error": {"code": "forbidden", "message": "nope"}})
+    client = _client(lambda r: httpx.Response(200, content=(_line(10) + bad + "\n").encode()))
+    with pytest.raises(TaskFailed) as info:
+        await _collect(client)
+    assert (info.value.code, info.value.task_id) == ("forbidden", "t1")
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "cls"),
+    [
+        (400, {"error": {"code": "bad_request", "message": "Unrecognized argument(s): `--x`"}}, BadRequest),
+        (401, {"error": {"code": "invalid_token", "message": "bad"}}, Misconfigured),
+        (429, {"error": {"code": "too_many_requests", "message": "slow"}}, RateLimited),
+    ],
+)
+async def test_http_errors_map_to_the_tree(status: int, body: dict[str, object], cls: type) -> None:
+    client = _client(lambda r: httpx.Response(status, json=body, headers={"retry-after": "7"}))
+    with pytest.raises(cls) as info:
+        await _collect(client)
+    if isinstance(info.value, RateLimited):
+        assert info.value.retry_after == 7
+
+
+async def test_transport_errors_are_translated() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    with pytest.raises(NetworkError):
+        await _collect(_client(handler))
+
+
+async def test_retrieve_and_batch() -> None:
+    record = {"id": "t1", "created_at": 1, "response": json.loads(FINAL), "unknown": True}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        if body["action"] == "retrieve":
+            return httpx.Response(200, json=record)
+        return httpx.Response(200, json={"items": [record, {"id": "t2"}], "count": 2})
+
+    client = _client(handler)
+    task = await client.retrieve("t1")
+    assert task.finished and task.response is not None and task.response.image_id == "i100"
+    batch = await client.retrieve_batch(["t1", "t2"])
+    assert [t.id for t in batch] == ["t1", "t2"] and not batch[1].finished
+
+
+async def test_upload_uses_platform_token() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url == "https://pf.test/api/v1/files/"
+        assert request.headers["authorization"] == "Bearer pf-secret"
+        assert b'name="file"' in request.content
+        return httpx.Response(200, json={"file_url": "https://cdn.test/f.png"})
+
+    assert await _client(handler).upload(b"\x89PNG", "a.png", "image/png") == "https://cdn.test/f.png"

@@ -1,0 +1,118 @@
+from bot.domain import Button, Image, Job, JobState, JobView, Requester
+from bot.render import (
+    CAPTION_LIMIT,
+    action_label,
+    callback_data,
+    headline,
+    keyboard,
+    labels,
+    message_for,
+    parse_callback,
+)
+
+GRID = (
+    "upscale1",
+    "upscale2",
+    "upscale3",
+    "upscale4",
+    "reroll",
+    "variation1",
+    "variation2",
+    "variation3",
+    "variation4",
+)
+SINGLE = (
+    "upscale_2x", "upscale_4x", "variation_subtle", "variation_strong", "zoom_out_2x", "zoom_out_1_5x",
+    "pan_left", "pan_right", "pan_up", "pan_down",
+)  # fmt: skip
+
+
+def _job(**changes: object) -> Job:
+    base = Job(id=1, chat_id=-5, chat_type="group", requester=Requester(7, "Ann", "ann"), prompt="a fox",
+               upstream_prompt="a fox")  # fmt: skip
+    for key, value in changes.items():
+        setattr(base, key, value)
+    return base
+
+
+def _image(actions: tuple[str, ...], *, grid: bool, raw: str | None = "https://cdn.test/raw.png") -> Image:
+    return Image("img", "task", "https://cdn.test/img.png", raw_image_url=raw, actions=actions, is_grid=grid)
+
+
+def _buttons(actions: tuple[str, ...], pressed: str | None = None) -> tuple[Button, ...]:
+    return tuple(Button(f"key{i:04d}", "img", a, -5, 10, pressed=a == pressed) for i, a in enumerate(actions))
+
+
+def test_grid_keyboard_rows() -> None:
+    rows = keyboard(_image(GRID, grid=True), _buttons(GRID))
+    assert labels(rows) == [["U1", "U2", "U3", "U4", "🔄"], ["V1", "V2", "V3", "V4"], ["🔗 Full size"]]
+    assert rows[0][1].callback_data == "b:key0001"
+    assert rows[2][0].url == "https://cdn.test/raw.png"
+
+
+def test_single_keyboard_rows_and_pressed_mark() -> None:
+    rows = keyboard(_image(SINGLE, grid=False, raw=None), _buttons(SINGLE, pressed="pan_left"))
+    assert labels(rows) == [
+        ["Upscale 2x", "Upscale 4x"],
+        ["Vary (Subtle)", "Vary (Strong)"],
+        ["Zoom Out 2x", "Zoom Out 1.5x"],
+        ["✅ ⬅️", "➡️", "⬆️", "⬇️"],
+    ]
+
+
+def test_unknown_actions_are_never_dropped() -> None:
+    actions = ("upscale_subtle", "upscale_creative", "custom_thing_2x", "zoom_out_1_25x")
+    rows = labels(keyboard(_image(actions, grid=False, raw=None), _buttons(actions)))
+    assert rows == [["Upscale (Subtle)", "Upscale (Creative)"], ["Custom Thing 2x", "Zoom Out 1.25x"]]
+
+
+def test_action_label_fallback() -> None:
+    assert action_label("super_resolve") == "Super Resolve"
+    assert action_label("variation2") == "V2"
+
+
+def test_callback_data_round_trip_and_rejects_foreign_data() -> None:
+    data = callback_data("AbC_-12345x")
+    assert len(data.encode()) <= 64
+    assert parse_callback(data) == "AbC_-12345x"
+    for bad in (None, "", "b:", "x:abcdefgh", "b:abc", "b:" + "a" * 40, "b:abc<script>"):
+        assert parse_callback(bad) is None
+
+
+def test_headline_escapes_and_mentions() -> None:
+    job = _job(prompt="<b>fox</b> & co", requester=Requester(7, "<Ann>", None))
+    text = headline(job, "Waiting to start")
+    assert (
+        text
+        == '<b>&lt;b&gt;fox&lt;/b&gt; &amp; co</b> – <a href="tg://user?id=7">&lt;Ann&gt;</a> (Waiting to start)'
+    )
+
+
+def test_caption_fits_telegram_limit() -> None:
+    job = _job(prompt="&" * 3000, state=JobState.DONE)
+    spec = message_for(JobView(job, _image(GRID, grid=True), _buttons(GRID)))
+    assert len(spec.body) <= CAPTION_LIMIT
+    assert spec.body.endswith("– @ann")
+
+
+def test_progress_states() -> None:
+    assert "(Waiting to start)" in message_for(JobView(_job())).body
+    assert "(Queued (position 3))" in message_for(JobView(_job(), position=3)).body
+    running = message_for(JobView(_job(state=JobState.RUNNING, progress=42, mode="relax")))
+    assert "(42% (relax))" in running.body and running.photo is None
+    preview = message_for(
+        JobView(_job(state=JobState.RUNNING, progress=60, preview_url="https://p.test/1.webp"))
+    )
+    assert preview.photo == "https://p.test/1.webp" and not preview.final
+
+
+def test_action_jobs_say_what_they_do() -> None:
+    assert message_for(JobView(_job(action="upscale2"))).body.startswith("Upscale #2: <b>a fox</b>")
+    assert message_for(JobView(_job(action="pan_left"))).body.startswith("⬅️: <b>a fox</b>")
+
+
+def test_final_and_failed_messages() -> None:
+    done = message_for(JobView(_job(state=JobState.DONE), _image(GRID, grid=True), _buttons(GRID)))
+    assert done.final and done.photo == "https://cdn.test/img.png" and done.body == "<b>a fox</b> – @ann"
+    failed = message_for(JobView(_job(state=JobState.FAILED, error="bad <param>")))
+    assert failed.final and failed.photo is None and "❌ bad &lt;param&gt;" in failed.body
