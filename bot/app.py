@@ -7,33 +7,48 @@ import time
 from typing import Any, cast
 
 import httpx
-from telegram import BotCommand, Update
+from telegram import BotCommand, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    MessageHandler,
     TypeHandler,
+    filters,
 )
 
 from bot.config import Settings
 from bot.context import BotApplication, BotContext, Services
+from bot.handlers.albums import AlbumCollector
 from bot.handlers.basics import help_command, on_error, only_once
-from bot.handlers.buttons import button
-from bot.handlers.imagine import imagine
+from bot.handlers.buttons import button, picker_prompt
+from bot.handlers.imagine import album_complete, album_item, command
+from bot.handlers.pictures import telegram_fetch
 from bot.imagine import ImagineClient
 from bot.jobs import JobConfig, JobService
+from bot.media import AceDataHost, Host, LocalHost, MediaService
 from bot.notifier import Limits, TelegramNotifier
+from bot.regions import RegionService
 from bot.store import Store
+from bot.web import WebServer, media_route
 
 log = logging.getLogger(__name__)
 
 COMMANDS = (
     BotCommand("imagine", "Draw a picture: /imagine a red fox in snow --ar 3:2"),
+    BotCommand("blend", "Blend 2–5 pictures (album caption, reply, or links)"),
     BotCommand("help", "How to use the bot"),
 )
 SEEN_UPDATES_KEPT = 7 * 24 * 3600
+ALBUM_WAIT_SECONDS = 1.5
+_CAPTION_COMMAND = filters.CaptionRegex(r"(?i)^/(imagine|blend)(@\w+)?(\s|$)")
+
+
+class _InAlbum(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        return bool(message.media_group_id)
 
 
 def build_application(settings: Settings) -> BotApplication:
@@ -51,9 +66,12 @@ def build_application(settings: Settings) -> BotApplication:
         .build(),
     )
     application.add_handler(TypeHandler(Update, only_once), group=-1)
-    application.add_handler(CommandHandler("imagine", imagine))
+    application.add_handler(CommandHandler(["imagine", "blend"], command))
     application.add_handler(CommandHandler(["start", "help"], help_command))
+    application.add_handler(MessageHandler(_InAlbum() & (filters.PHOTO | filters.Document.ALL), album_item))
+    application.add_handler(MessageHandler(_CAPTION_COMMAND, command))
     application.add_handler(CallbackQueryHandler(button))
+    application.add_handler(MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, picker_prompt))
     application.add_error_handler(on_error)
     return application
 
@@ -62,6 +80,7 @@ def _post_init(settings: Settings) -> Any:
     async def post_init(application: BotApplication) -> None:
         store = await Store.open(settings.database_path)
         await store.forget_updates_before(time.time() - SEEN_UPDATES_KEPT)
+        await store.forget_albums_before(time.time() - SEEN_UPDATES_KEPT)
         http = httpx.AsyncClient(limits=httpx.Limits(max_connections=None, max_keepalive_connections=50))
         client = ImagineClient(
             http,
@@ -80,6 +99,17 @@ def _post_init(settings: Settings) -> Any:
                 progress_interval=settings.progress_edit_interval,
             ),
         )
+        ttl = settings.media_ttl_hours * 3600
+        web: WebServer | None = None
+        host: Host
+        if settings.public_url:
+            local = LocalHost(settings.media_dir, settings.public_url, ttl)
+            local.sweep()
+            host = local
+            web = WebServer(settings.http_host, settings.http_port, [media_route(local)])
+        else:
+            host = AceDataHost(client)
+        media = MediaService(store, host, telegram_fetch(application.bot), ttl)
         jobs = JobService(
             store,
             client,
@@ -89,8 +119,19 @@ def _post_init(settings: Settings) -> Any:
                 submit_interval=settings.acedata_submit_interval,
                 deadline=settings.job_timeout_minutes * 60,
             ),
+            pictures=media,
         )
-        application.bot_data["services"] = Services(settings, http, store, notifier, jobs)
+        bot_username, bot_id = application.bot.username, application.bot.id
+        albums = AlbumCollector(
+            ALBUM_WAIT_SECONDS,
+            lambda messages: album_complete(application.bot_data["services"], messages, bot_username, bot_id),
+        )
+        regions = RegionService(store, jobs, notifier, http)
+        application.bot_data["services"] = Services(
+            settings, http, store, notifier, jobs, albums, regions, web
+        )
+        if web is not None:
+            await web.start()
         try:
             await application.bot.set_my_commands(list(COMMANDS))
         except TelegramError as exc:
@@ -105,7 +146,11 @@ async def _post_shutdown(application: BotApplication) -> None:
     services = application.bot_data.get("services")
     if not isinstance(services, Services):
         return
+    await services.albums.aclose()
+    await services.regions.aclose()
     await services.jobs.stop()
     await services.notifier.aclose()
+    if services.web is not None:
+        await services.web.stop()
     await services.http.aclose()
     await services.store.close()

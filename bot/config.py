@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     job_timeout_minutes: float = Field(10.0, gt=0, le=24 * 60)
 
+    # The built-in web server and picture hosting.
+    public_url: str | None = None
+    http_host: str = "0.0.0.0"
+    http_port: int = Field(8080, ge=1, le=65535)
+    media_ttl_hours: float = Field(24.0, gt=0, le=24 * 365)
+
     # Telegram pacing (Telegram's documented limits; lower them only if Telegram tells you to).
     progress_edit_interval: float = Field(4.0, ge=0, le=60)
     telegram_chat_interval: float = Field(1.0, ge=0, le=60)
@@ -38,6 +44,15 @@ class Settings(BaseSettings):
     @field_validator("telegram_api_url", "acedata_api_url", "acedata_platform_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
@@ -56,6 +71,10 @@ class Settings(BaseSettings):
         if not value.get_secret_value().strip():
             raise ValueError("must not be empty")
         return value
+
+    @property
+    def media_dir(self) -> Path:
+        return self.database_path.parent / "media"
 
     @property
     def platform_token(self) -> SecretStr:

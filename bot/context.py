@@ -9,9 +9,12 @@ import httpx
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
+from bot.handlers.albums import AlbumCollector
 from bot.jobs import JobService
 from bot.notifier import TelegramNotifier
+from bot.regions import RegionService
 from bot.store import Store
+from bot.web import WebServer
 
 
 @dataclass
@@ -21,6 +24,9 @@ class Services:
     store: Store
     notifier: TelegramNotifier
     jobs: JobService
+    albums: AlbumCollector
+    regions: RegionService
+    web: WebServer | None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

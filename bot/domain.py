@@ -20,6 +20,15 @@ class JobState(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Picture:
+    """A picture a user gave: a Telegram file (hosted before use), or a URL that is already public."""
+
+    file_id: str | None = None
+    file_unique_id: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
 class Requester:
     """Who asked, as the chat shows them; `username` without the @."""
 
@@ -35,7 +44,7 @@ class Job:
     chat_type: str
     requester: Requester
     prompt: str  # what the user typed, shown in captions
-    upstream_prompt: str | None  # what is sent (image URLs + text); None for actions on an image
+    upstream_prompt: str | None  # what is sent (image URLs + text); None until `sources` are hosted
     action: str = "generate"
     parent_image_id: str | None = None
     mode: str | None = None
@@ -53,10 +62,20 @@ class Job:
     created_at: float = 0.0
     updated_at: float = 0.0
     started_at: float | None = None
+    sources: tuple[Picture, ...] = ()  # pictures for an image prompt or blend, in order
 
     @property
     def is_group(self) -> bool:
         return self.chat_type in {"group", "supergroup"}
+
+    @property
+    def title(self) -> str:
+        """The prompt as people see it; pictures are counted, not linked."""
+        if not self.sources:
+            return self.prompt
+        count = len(self.sources)
+        pictures = f"{count} image{'s' if count > 1 else ''}"
+        return f"[{pictures}] {self.prompt}" if self.prompt else f"Blend of {pictures}"
 
 
 @dataclass(frozen=True)
@@ -98,3 +117,18 @@ class JobView:
     image: Image | None = None
     buttons: tuple[Button, ...] = ()
     position: int | None = None  # place in the local queue, 1-based
+
+
+@dataclass(frozen=True)
+class Picker:
+    """A Vary (Region) selection in progress: which grid cells of an image to repaint."""
+
+    key: str
+    chat_id: int
+    image_id: str
+    owner: Requester
+    message_id: int | None = None
+    reply_to: int | None = None
+    cells: frozenset[int] = frozenset()
+    prompt: str | None = None
+    state: str = "open"  # open | submitted | cancelled

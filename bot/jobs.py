@@ -21,7 +21,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from bot.domain import Button, Image, Job, JobState, JobView, Requester
+from bot.domain import Button, Image, Job, JobState, JobView, Picture, Requester
 from bot.failures import DEADLINE, Failure, explain, for_code
 from bot.imagine import (
     ImagineClient,
@@ -33,6 +33,7 @@ from bot.imagine import (
     StreamBroken,
     Unavailable,
 )
+from bot.media import MediaError
 from bot.prompt import Prompt
 from bot.store import Store
 
@@ -51,6 +52,12 @@ class Notifier(Protocol):
     def show_buttons(self, image: Image, buttons: tuple[Button, ...]) -> None: ...
 
 
+class PictureHost(Protocol):
+    """Turns a user's picture into a public URL (implemented by `bot.media.MediaService`)."""
+
+    async def url_for(self, picture: Picture) -> str: ...
+
+
 @dataclass(frozen=True)
 class JobConfig:
     concurrency: int = 5
@@ -63,8 +70,12 @@ class JobConfig:
     position_refresh: float = 5.0
 
 
+REGION_ACTION = "variation_region"
+
+
 class Pressed(enum.Enum):
     STARTED = "started"
+    PICK_REGION = "pick_region"  # Vary (Region): the caller opens a picker instead
     BUSY = "busy"  # that button's job is still running
     UNKNOWN = "unknown"  # not a key we issued (or from another chat)
 
@@ -76,8 +87,16 @@ class PressOutcome:
 
 
 class JobService:
-    def __init__(self, store: Store, client: ImagineClient, notifier: Notifier, config: JobConfig) -> None:
+    def __init__(
+        self,
+        store: Store,
+        client: ImagineClient,
+        notifier: Notifier,
+        config: JobConfig,
+        pictures: PictureHost | None = None,
+    ) -> None:
         self._store = store
+        self._pictures = pictures
         self._client = client
         self._notifier = notifier
         self._config = config
@@ -123,12 +142,22 @@ class JobService:
     # entry points for handlers
 
     async def imagine(
-        self, *, chat_id: int, chat_type: str, requester: Requester, reply_to: int | None, prompt: Prompt
+        self,
+        *,
+        chat_id: int,
+        chat_type: str,
+        requester: Requester,
+        reply_to: int | None,
+        prompt: Prompt,
+        pictures: tuple[Picture, ...] = (),
     ) -> Job:
+        """Queue a generation; `pictures` (and URLs typed first) make an image prompt or a blend."""
+        sources = pictures + tuple(Picture(url=url) for url in prompt.image_urls)
         job = await self._store.create_job(
             Job(
                 id=0, chat_id=chat_id, chat_type=chat_type, requester=requester, prompt=prompt.text,
-                upstream_prompt=prompt.full, mode=prompt.mode, reply_to=reply_to,
+                upstream_prompt=None if sources else prompt.full, mode=prompt.mode, reply_to=reply_to,
+                sources=sources,
             )
         )  # fmt: skip
         self._spawn(self._announce(job), name=f"announce-{job.id}")
@@ -140,22 +169,44 @@ class JobService:
             button = await self._store.get_button(key)
             if button is None or button.chat_id != chat_id:
                 return PressOutcome(Pressed.UNKNOWN)
+            if button.action == REGION_ACTION:
+                return PressOutcome(Pressed.PICK_REGION, button)
             if await self._store.active_job_for_button(key) is not None:
                 return PressOutcome(Pressed.BUSY, button)
             image = await self._store.get_image(button.image_id)
             if image is None:
                 return PressOutcome(Pressed.UNKNOWN)
-            job = await self._store.create_job(
-                Job(
-                    id=0, chat_id=chat_id, chat_type=chat_type, requester=requester, prompt=image.prompt,
-                    upstream_prompt=None, action=button.action, parent_image_id=image.image_id,
-                    reply_to=button.message_id, button_key=key,
-                )
+            await self.start_action(
+                image, button.action, chat_id=chat_id, chat_type=chat_type, requester=requester,
+                reply_to=button.message_id, button_key=key,
             )  # fmt: skip
             await self._store.mark_pressed(key)
         self._notifier.show_buttons(image, await self._store.buttons_for_image(image.image_id))
-        self._spawn(self._announce(job), name=f"announce-{job.id}")
         return PressOutcome(Pressed.STARTED, button)
+
+    async def start_action(
+        self,
+        image: Image,
+        action: str,
+        *,
+        chat_id: int,
+        chat_type: str,
+        requester: Requester,
+        reply_to: int | None,
+        button_key: str | None = None,
+        mask: str | None = None,
+        prompt: str | None = None,
+    ) -> Job:
+        """Queue `action` on a finished image (a button, or a submitted region picker)."""
+        job = await self._store.create_job(
+            Job(
+                id=0, chat_id=chat_id, chat_type=chat_type, requester=requester, prompt=prompt or image.prompt,
+                upstream_prompt=prompt, action=action, parent_image_id=image.image_id, reply_to=reply_to,
+                button_key=button_key, mask=mask,
+            )
+        )  # fmt: skip
+        self._spawn(self._announce(job), name=f"announce-{job.id}")
+        return job
 
     # queue
 
@@ -224,6 +275,12 @@ class JobService:
         if job.task_id:
             await self._follow(job)
             return
+        if job.upstream_prompt is None and job.sources:
+            try:
+                job = await self._host_pictures(job)
+            except MediaError as exc:
+                await self._fail(job, Failure(str(exc)))
+                return
         await self._submit_gate()
         job = await self._set(
             job, state=JobState.SUBMITTING, attempts=job.attempts + 1, started_at=time.time()
@@ -252,6 +309,14 @@ class JobService:
             await self._fail(job, explain(exc))
         except TimeoutError:
             await self._fail(job, Failure(DEADLINE))
+
+    async def _host_pictures(self, job: Job) -> Job:
+        """Public URLs for the job's pictures, hosted once; the prompt sent is `urls… text`."""
+        if self._pictures is None:
+            raise MediaError("Pictures are not supported by this bot's configuration.")
+        host = self._pictures
+        urls = await asyncio.gather(*(host.url_for(p) for p in job.sources))
+        return await self._set(job, upstream_prompt=" ".join([*urls, job.prompt]).strip())
 
     async def _recover(self, job: Job, exc: NetworkError) -> None:
         """The stream broke: if upstream knows the task, follow it instead of submitting again."""
@@ -330,13 +395,16 @@ class JobService:
             image_id=result.image_id, task_id=result.task_id or job.task_id, image_url=result.image_url,
             raw_image_url=result.raw_image_url, image_width=result.image_width, image_height=result.image_height,
             raw_image_width=result.raw_image_width, raw_image_height=result.raw_image_height,
-            actions=tuple(result.actions), is_grid=result.is_grid, prompt=job.prompt, chat_id=job.chat_id,
+            actions=tuple(result.actions), is_grid=result.is_grid, prompt=job.title, chat_id=job.chat_id,
             message_id=job.message_id,
         )  # fmt: skip
         await self._store.save_image(image, job.id)
         assert job.message_id is not None
+        actions = image.actions
+        if not image.is_grid and REGION_ACTION not in actions:
+            actions += (REGION_ACTION,)  # not listed upstream, but single images take it
         buttons = await self._store.create_buttons(
-            image.image_id, image.actions, chat_id=job.chat_id, message_id=job.message_id,
+            image.image_id, actions, chat_id=job.chat_id, message_id=job.message_id,
             owner_id=job.requester.user_id,
         )  # fmt: skip
         done = replace(

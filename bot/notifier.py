@@ -33,6 +33,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.domain import Button, Image, JobView
+from bot.media import download
 from bot.pacing import ChatPacer, GlobalBucket
 from bot.render import Keyboard, MessageSpec, keyboard, message_for
 
@@ -74,7 +75,7 @@ class _Edit:
 
 @dataclass
 class _Send:
-    text: str
+    spec: MessageSpec
     reply_to: int | None
     future: asyncio.Future[int] | None
 
@@ -134,22 +135,25 @@ class TelegramNotifier:
 
     async def create(self, view: JobView) -> int:
         """Send the job's first message (a reply to the request) and return its id."""
-        job = view.job
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        chat = self._chat(job.chat_id)
-        spec = message_for(view)
-        chat.sends.append(_Send(spec.body, job.reply_to, future))
-        self._kick(chat)
-        message_id = await future
-        chat.remember(message_id, spec)
-        return message_id
+        return await self.post(view.job.chat_id, message_for(view), view.job.reply_to)
 
     def update(self, view: JobView) -> None:
         """Show a job's newest state soon; older pending states of that message are dropped."""
         job = view.job
-        if job.message_id is None:
-            return
-        self._edit(job.chat_id, job.message_id, message_for(view), None, job.reply_to)
+        if job.message_id is not None:
+            self.show(job.chat_id, job.message_id, message_for(view), job.reply_to)
+
+    async def post(self, chat_id: int, spec: MessageSpec, reply_to: int | None = None) -> int:
+        """Send a new message and return its id once Telegram has it."""
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        chat = self._chat(chat_id)
+        chat.sends.append(_Send(spec, reply_to, future))
+        self._kick(chat)
+        return await future
+
+    def show(self, chat_id: int, message_id: int, spec: MessageSpec, reply_to: int | None = None) -> None:
+        """Bring an existing message to `spec` soon (coalesced with any pending state)."""
+        self._edit(chat_id, message_id, spec, None, reply_to)
 
     async def finish(self, view: JobView) -> int:
         """Show the job's final state; returns once Telegram has it (the id may change if the
@@ -170,7 +174,7 @@ class TelegramNotifier:
     def say(self, chat_id: int, text: str, reply_to: int | None = None) -> None:
         """A short HTML reply, paced like everything else; fire and forget."""
         chat = self._chat(chat_id)
-        chat.sends.append(_Send(text, reply_to, None))
+        chat.sends.append(_Send(MessageSpec(text), reply_to, None))
         self._kick(chat)
 
     async def aclose(self, timeout: float = 5.0) -> None:
@@ -289,12 +293,9 @@ class TelegramNotifier:
 
     async def _perform(self, chat: _Chat, op: _Edit | _Send) -> None:
         if isinstance(op, _Send):
-            message = await self._with_retries(
-                lambda: self._send_text(chat.id, op.text, op.reply_to), final=True
-            )
-            chat.remember(message.message_id, MessageSpec(op.text))
+            sent = await self._send_new(chat, op.spec, op.reply_to)
             if op.future is not None and not op.future.done():
-                op.future.set_result(message.message_id)
+                op.future.set_result(sent)
             return
         message_id = op.message_id
         if op.spec is None:
@@ -318,15 +319,6 @@ class TelegramNotifier:
                     raise
                 await asyncio.sleep(2**attempt)
         raise AssertionError("unreachable")
-
-    async def _send_text(self, chat_id: int, text: str, reply_to: int | None) -> Message:
-        return await self._bot.send_message(
-            chat_id,
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_parameters=_reply(reply_to),
-            link_preview_options=None,
-        )
 
     async def _apply_markup(self, chat: _Chat, op: _Edit) -> None:
         rows = op.markup or ()
@@ -385,7 +377,8 @@ class TelegramNotifier:
                 else:
                     await self._bot.edit_message_reply_markup(chat_id, message_id, reply_markup=markup)
                 return
-            media = InputMediaPhoto(spec.photo, caption=spec.body, parse_mode=ParseMode.HTML)
+            name = "picture.jpg" if isinstance(spec.photo, bytes) else None
+            media = InputMediaPhoto(spec.photo, caption=spec.body, parse_mode=ParseMode.HTML, filename=name)
             await self._bot.edit_message_media(media, chat_id, message_id, reply_markup=markup)
             return
         if known is not None and known.photo is not None:
@@ -406,7 +399,8 @@ class TelegramNotifier:
 
     async def _upload(self, chat_id: int, message_id: int, spec: MessageSpec) -> None:
         """Telegram refused the URL: fetch the bytes ourselves and upload them."""
-        assert spec.photo is not None
+        if not isinstance(spec.photo, str):
+            raise ValueError("Telegram refused an uploaded picture")
         data, name = await self._download(spec.photo)
         markup = _markup(spec.keyboard)
         media: InputMediaPhoto | InputMediaDocument
@@ -422,40 +416,33 @@ class TelegramNotifier:
         await self._bot.edit_message_media(media, chat_id, message_id, reply_markup=markup)
 
     async def _download(self, url: str) -> tuple[bytes, str]:
-        chunks: list[bytes] = []
-        size = 0
-        async with self._http.stream(
-            "GET", url, timeout=httpx.Timeout(60.0), follow_redirects=True
-        ) as response:
-            response.raise_for_status()
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > DOCUMENT_UPLOAD_LIMIT:
-                    raise ValueError(f"result is larger than {DOCUMENT_UPLOAD_LIMIT} bytes")
-                chunks.append(chunk)
         name = url.split("?", 1)[0].rsplit("/", 1)[-1] or "image.png"
-        return b"".join(chunks), name[-60:]
+        return await download(self._http, url, DOCUMENT_UPLOAD_LIMIT), name[-60:]
 
     async def _send_anew(self, chat: _Chat, op: _Edit, spec: MessageSpec) -> int:
         """The progress message is gone (deleted by someone): deliver the result as a new message."""
+        return await self._send_new(chat, spec, op.reply_to)
+
+    async def _send_new(self, chat: _Chat, spec: MessageSpec, reply_to: int | None) -> int:
         markup = _markup(spec.keyboard)
+        reply = _reply(reply_to)
+        message: Message
         if spec.photo is None:
-            message = await self._bot.send_message(
-                chat.id,
-                spec.body,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                reply_parameters=_reply(op.reply_to),
+            message = await self._with_retries(
+                lambda: self._bot.send_message(
+                    chat.id, spec.body, parse_mode=ParseMode.HTML, reply_markup=markup, reply_parameters=reply
+                ),
+                final=True,
             )
         else:
-            message = await self._bot.send_photo(
-                chat.id,
-                spec.photo,
-                caption=spec.body,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                reply_parameters=_reply(op.reply_to),
-            )
+            photo = spec.photo
+            message = await self._with_retries(
+                lambda: self._bot.send_photo(
+                    chat.id, photo, caption=spec.body, parse_mode=ParseMode.HTML, reply_markup=markup,
+                    reply_parameters=reply,
+                ),
+                final=True,
+            )  # fmt: skip
         chat.remember(message.message_id, spec)
         return message.message_id
 

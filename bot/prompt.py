@@ -76,8 +76,11 @@ def _check_param(name: str, value: str) -> None:
         raise PromptError(f"--{name} needs a value.")
 
 
-def parse_prompt(raw: str) -> Prompt:
-    """Split leading image URLs, pull out the speed mode, check the well-known parameters."""
+def parse_prompt(raw: str, *, pictures: int = 0) -> Prompt:
+    """Split leading image URLs, pull out the speed mode, check the well-known parameters.
+
+    `pictures` counts images given another way (attached photos); with two or more images in all,
+    text is optional (a blend)."""
     text = _DASHES.sub(lambda m: f"{m.group(1)}--", " ".join(raw.split()))
     if len(text) > MAX_PROMPT_CHARS:
         raise PromptError(f"The prompt is too long ({len(text)} characters; at most {MAX_PROMPT_CHARS}).")
@@ -85,8 +88,10 @@ def parse_prompt(raw: str) -> Prompt:
     urls: list[str] = []
     while words and _URL.match(words[0]):
         urls.append(words.pop(0))
-    if len(urls) > MAX_IMAGE_URLS:
-        raise PromptError(f"At most {MAX_IMAGE_URLS} image URLs fit in one prompt; you gave {len(urls)}.")
+    if len(urls) + pictures > MAX_IMAGE_URLS:
+        raise PromptError(
+            f"At most {MAX_IMAGE_URLS} images fit in one prompt; I found {len(urls) + pictures}."
+        )
     if any(
         w.lower().startswith(("http:", "https:", "ftp:", "file:", "data:")) and not _URL.match(w)
         for w in urls
@@ -109,7 +114,7 @@ def parse_prompt(raw: str) -> Prompt:
         rest = re.sub(rf"(?:^|\s)--(?:{'|'.join(MODES)})\b", "", rest, flags=re.IGNORECASE).strip()
         rest = " ".join(rest.split())
     description = _PARAM.sub(" ", rest).strip()
-    if not description and not urls:
+    if not description and len(urls) + pictures < 2:
         raise PromptError(
             "Describe the picture before the --parameters, e.g. /imagine a red fox in snow --ar 3:2"
         )

@@ -11,11 +11,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.domain import Button, Image, Job, JobState, JobView, Requester
+from bot.domain import Button, Image, Job, JobState, JobView, Picker, Requester
 
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
 _CALLBACK = re.compile(r"^b:([A-Za-z0-9_-]{6,32})$")
+_PICKER_CALLBACK = re.compile(r"^r:([A-Za-z0-9_-]{6,32}):(t(?:[1-9]|1[0-6])|all|clr|ok|x)$")
+PICKER_GRID = 4
 
 _GRID_ROWS: tuple[tuple[str, ...], ...] = (
     ("upscale1", "upscale2", "upscale3", "upscale4", "reroll"),
@@ -71,7 +73,7 @@ class MessageSpec:
     """What a message should look like. `photo` None means a text message (or keep the photo)."""
 
     body: str  # HTML text, or the caption when `photo` is set
-    photo: str | None = None
+    photo: str | bytes | None = None  # a URL, or bytes to upload
     keyboard: Keyboard = ()
     final: bool = False
 
@@ -84,6 +86,52 @@ def parse_callback(data: str | None) -> str | None:
     """The button key in callback data, or None for anything we did not produce."""
     match = _CALLBACK.match(data or "")
     return match.group(1) if match else None
+
+
+def picker_data(key: str, op: str) -> str:
+    return f"r:{key}:{op}"
+
+
+def parse_picker(data: str | None) -> tuple[str, str] | None:
+    """(picker key, operation) from a picker button's data, or None."""
+    match = _PICKER_CALLBACK.match(data or "")
+    return (match.group(1), match.group(2)) if match else None
+
+
+def picker_message(picker: Picker, overlay: bytes | None) -> MessageSpec:
+    """The region picker: the overlay, what is chosen, and a toggle per grid cell."""
+    chosen = ", ".join(str(c) for c in sorted(picker.cells)) or "nothing yet"
+    prompt = html.escape(_clip(picker.prompt, 300)) if picker.prompt else "the original prompt"
+    if picker.state == "submitted":
+        return MessageSpec(body=f"🖌 <b>Vary (Region)</b>: submitted areas {chosen}.", final=True)
+    if picker.state == "cancelled":
+        return MessageSpec(body="🖌 <b>Vary (Region)</b>: cancelled.", final=True)
+    body = (
+        f"🖌 <b>Vary (Region)</b> for {mention(picker.owner)}: tap the squares to repaint, then Submit.\n"
+        f"Selected: {chosen}\nPrompt: <i>{prompt}</i> (reply to this message to change it)"
+    )
+    rows: list[tuple[KeyButton, ...]] = []
+    for row in range(PICKER_GRID):
+        cells = range(row * PICKER_GRID + 1, (row + 1) * PICKER_GRID + 1)
+        rows.append(
+            tuple(
+                KeyButton(f"✅ {c}" if c in picker.cells else str(c), picker_data(picker.key, f"t{c}"))
+                for c in cells
+            )
+        )
+    rows.append(
+        (
+            KeyButton("Select all", picker_data(picker.key, "all")),
+            KeyButton("Clear", picker_data(picker.key, "clr")),
+        )
+    )
+    rows.append(
+        (
+            KeyButton("🚀 Submit", picker_data(picker.key, "ok")),
+            KeyButton("✖️ Cancel", picker_data(picker.key, "x")),
+        )
+    )
+    return MessageSpec(body=body, photo=overlay, keyboard=tuple(rows))
 
 
 def action_label(action: str) -> str:
@@ -121,7 +169,7 @@ def headline(job: Job, status: str | None, limit: int = CAPTION_LIMIT) -> str:
     action = "" if job.action == "generate" else f"{html.escape(action_title(job.action))}: "
     tail = f" – {who}" + (f" ({html.escape(status)})" if status else "")
     room = limit - len(tail) - len(action) - len("<b></b>")
-    prompt = job.prompt or "(no prompt)"
+    prompt = job.title or "(no prompt)"
     clipped = _clip(prompt, room)
     while len(html.escape(clipped)) > room and clipped:
         clipped = _clip(clipped, len(clipped) - 8)
@@ -202,6 +250,16 @@ def usage() -> str:
     )
 
 
+def blend_count(found: int) -> str:
+    if found > 5:
+        return f"/blend mixes 2 to 5 images, but I found {found}. Please use at most 5."
+    return (
+        f"/blend mixes 2 to 5 images, but I found {found}. Send an album of 2–5 photos with the caption"
+        " /blend, reply /blend to an album or a photo with another photo attached, or give links:"
+        " /blend URL1 URL2 [text]."
+    )
+
+
 def help_text(bot_name: str | None = None) -> str:
     name = f"@{html.escape(bot_name)}" if bot_name else "this bot"
     return "\n".join(
@@ -213,6 +271,10 @@ def help_text(bot_name: str | None = None) -> str:
             "Upscaled pictures offer upscale, vary, zoom out and pan buttons.",
             "Parameters such as <code>--ar</code>, <code>--v</code>, <code>--chaos</code>, <code>--no</code>,"
             " <code>--fast</code>/<code>--relax</code>/<code>--turbo</code> work as in Midjourney.",
+            "Send a photo with the caption <code>/imagine text</code> (or reply to one) for an image prompt;"
+            " links at the start of the prompt work too.",
+            "Send an album of 2–5 photos with the caption <code>/blend</code> (or reply <code>/blend</code>"
+            " to one) to blend them.",
             "Anyone in the chat may tap the buttons.",
         ]
     )

@@ -10,12 +10,13 @@ import json
 import secrets
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from bot.domain import Button, Image, Job, JobState, Requester
+from bot.domain import Button, Image, Job, JobState, Picker, Picture, Requester
 
 MIGRATIONS: Sequence[str] = (
     # 1: the core flow
@@ -84,12 +85,48 @@ MIGRATIONS: Sequence[str] = (
         seen_at REAL NOT NULL
     );
     """,
+    # 2: pictures users bring (image prompts, blends) and the albums they arrive in
+    """
+    ALTER TABLE jobs ADD COLUMN sources TEXT;
+    CREATE TABLE hosted (
+        file_key TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    CREATE TABLE album_items (
+        chat_id INTEGER NOT NULL,
+        media_group_id TEXT NOT NULL,
+        message_id INTEGER NOT NULL,
+        file_id TEXT NOT NULL,
+        file_unique_id TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    );
+    CREATE INDEX album_items_group ON album_items(chat_id, media_group_id);
+    """,
+    # 3: Vary (Region) pickers
+    """
+    CREATE TABLE pickers (
+        key TEXT PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER,
+        reply_to INTEGER,
+        image_id TEXT NOT NULL,
+        owner_id INTEGER NOT NULL,
+        owner_name TEXT NOT NULL,
+        cells TEXT NOT NULL DEFAULT '',
+        prompt TEXT,
+        state TEXT NOT NULL DEFAULT 'open',
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX pickers_message ON pickers(chat_id, message_id);
+    """,
 )
 
 _JOB_COLUMNS = (
     "chat_id", "chat_type", "user_id", "first_name", "username", "prompt", "upstream_prompt", "action",
     "parent_image_id", "mode", "mask", "reply_to", "message_id", "button_key", "state", "task_id", "progress",
-    "preview_url", "error", "result_image_id", "attempts",
+    "preview_url", "error", "result_image_id", "attempts", "sources",
 )  # fmt: skip
 _UPDATABLE = frozenset(_JOB_COLUMNS) | {"started_at", "finished_at"}
 
@@ -124,7 +161,29 @@ def _job(row: aiosqlite.Row) -> Job:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         started_at=row["started_at"],
+        sources=_pictures(row["sources"]),
     )
+
+
+def _picker(row: aiosqlite.Row) -> Picker:
+    cells = frozenset(int(c) for c in row["cells"].split(",") if c)
+    return Picker(
+        key=row["key"], chat_id=row["chat_id"], message_id=row["message_id"], reply_to=row["reply_to"],
+        image_id=row["image_id"], owner=Requester(row["owner_id"], row["owner_name"]), cells=cells,
+        prompt=row["prompt"], state=row["state"],
+    )  # fmt: skip
+
+
+def _cells(cells: frozenset[int]) -> str:
+    return ",".join(str(c) for c in sorted(cells))
+
+
+def _pictures(raw: str | None) -> tuple[Picture, ...]:
+    return tuple(Picture(**item) for item in json.loads(raw)) if raw else ()
+
+
+def _pictures_json(pictures: tuple[Picture, ...]) -> str | None:
+    return json.dumps([asdict(p) for p in pictures]) if pictures else None
 
 
 def _image(row: aiosqlite.Row) -> Image:
@@ -212,6 +271,7 @@ class Store:
             "button_key": job.button_key, "state": str(job.state), "task_id": job.task_id,
             "progress": job.progress, "preview_url": job.preview_url, "error": job.error,
             "result_image_id": job.result_image_id, "attempts": job.attempts,
+            "sources": _pictures_json(job.sources),
         }  # fmt: skip
 
     async def update_job(self, job_id: int, **fields: Any) -> None:
@@ -315,6 +375,81 @@ class Store:
 
     async def forget_updates_before(self, cutoff: float) -> None:
         await self._db.execute("DELETE FROM seen_updates WHERE seen_at < ?", (cutoff,))
+        await self._db.commit()
+
+    async def hosted_url(self, file_key: str) -> str | None:
+        async with self._db.execute(
+            "SELECT url FROM hosted WHERE file_key = ? AND expires_at > ?", (file_key, time.time())
+        ) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
+
+    async def save_hosted(self, file_key: str, url: str, expires_at: float) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO hosted (file_key, url, expires_at) VALUES (?, ?, ?)",
+            (file_key, url, expires_at),
+        )
+        await self._db.execute("DELETE FROM hosted WHERE expires_at < ?", (time.time(),))
+        await self._db.commit()
+
+    async def image_at(self, chat_id: int, message_id: int) -> Image | None:
+        """The bot's result shown in that message, if it is one."""
+        async with self._db.execute(
+            "SELECT * FROM images WHERE chat_id = ? AND message_id = ? LIMIT 1", (chat_id, message_id)
+        ) as cur:
+            row = await cur.fetchone()
+        return _image(row) if row else None
+
+    async def remember_album_item(
+        self, chat_id: int, media_group_id: str, message_id: int, picture: Picture
+    ) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO album_items (chat_id, media_group_id, message_id, file_id, file_unique_id,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (chat_id, media_group_id, message_id, picture.file_id, picture.file_unique_id or "", time.time()),
+        )
+        await self._db.commit()
+
+    async def album(self, chat_id: int, media_group_id: str) -> tuple[Picture, ...]:
+        async with self._db.execute(
+            "SELECT file_id, file_unique_id FROM album_items WHERE chat_id = ? AND media_group_id = ?"
+            " ORDER BY message_id",
+            (chat_id, media_group_id),
+        ) as cur:
+            return tuple(Picture(row[0], row[1] or None) for row in await cur.fetchall())
+
+    async def forget_albums_before(self, cutoff: float) -> None:
+        await self._db.execute("DELETE FROM album_items WHERE created_at < ?", (cutoff,))
+        await self._db.commit()
+
+    async def create_picker(self, picker: Picker) -> None:
+        await self._db.execute(
+            "INSERT INTO pickers (key, chat_id, message_id, reply_to, image_id, owner_id, owner_name, cells, prompt,"
+            " state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                picker.key, picker.chat_id, picker.message_id, picker.reply_to, picker.image_id, picker.owner.user_id,
+                picker.owner.first_name, _cells(picker.cells), picker.prompt, picker.state, time.time(),
+            ),
+        )  # fmt: skip
+        await self._db.commit()
+
+    async def get_picker(self, key: str) -> Picker | None:
+        async with self._db.execute("SELECT * FROM pickers WHERE key = ?", (key,)) as cur:
+            row = await cur.fetchone()
+        return _picker(row) if row else None
+
+    async def picker_at(self, chat_id: int, message_id: int) -> Picker | None:
+        async with self._db.execute(
+            "SELECT * FROM pickers WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
+        ) as cur:
+            row = await cur.fetchone()
+        return _picker(row) if row else None
+
+    async def save_picker(self, picker: Picker) -> None:
+        await self._db.execute(
+            "UPDATE pickers SET message_id = ?, cells = ?, prompt = ?, state = ? WHERE key = ?",
+            (picker.message_id, _cells(picker.cells), picker.prompt, picker.state, picker.key),
+        )
         await self._db.commit()
 
     async def move_result(self, image_id: str, message_id: int) -> None:

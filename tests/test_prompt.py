@@ -47,7 +47,7 @@ def test_whitespace_is_normalised() -> None:
         ("fox --q 3", "--q must be one of"),
         ("fox --fast --turbo", "Choose one of"),
         ("fox --no", "--no needs a value"),
-        ("https://a.test/1.png " * 6 + "fox", "At most 5 image URLs"),
+        ("https://a.test/1.png " * 6 + "fox", "At most 5 images"),
         ("x" * 4001, "too long"),
     ],
 )

@@ -1,31 +1,112 @@
-"""/imagine <prompt>: check the prompt and queue the job; the job layer replies and edits."""
+"""/imagine and /blend, typed or as a photo caption, alone, in an album, or as a reply.
+
+The handler works out the prompt and the pictures, answers bad input with one clear line, and
+queues the job; the job layer replies and edits from then on.
+"""
 
 from __future__ import annotations
 
-from telegram import Update
+import re
+
+from telegram import Message, Update
 
 from bot import render
-from bot.context import BotContext
-from bot.handlers.common import command_argument, requester
-from bot.prompt import PromptError, parse_prompt
+from bot.context import BotContext, Services
+from bot.domain import Picture
+from bot.handlers.common import requester
+from bot.handlers.pictures import attached, replied
+from bot.media import MediaError
+from bot.prompt import MAX_IMAGE_URLS, PromptError, parse_prompt
+
+_COMMAND = re.compile(r"^/(imagine|blend)(?:@(\w+))?(?:\s+|$)(.*)$", re.IGNORECASE | re.DOTALL)
 
 
-async def imagine(update: Update, context: BotContext) -> None:
+def parse_command(text: str | None, bot_username: str | None) -> tuple[str, str] | None:
+    """("imagine"|"blend", argument) for a command addressed to us, else None."""
+    match = _COMMAND.match(text or "")
+    if match is None:
+        return None
+    if match.group(2) and bot_username and match.group(2).lower() != bot_username.lower():
+        return None
+    return match.group(1).lower(), match.group(3).strip()
+
+
+async def command(update: Update, context: BotContext) -> None:
+    """/imagine or /blend in a text message, or as the caption of a single photo or file."""
     message = update.effective_message
-    chat = update.effective_chat
-    if message is None or chat is None:
+    if message is None:
         return
-    services = context.services
-    text = command_argument(message)
-    if not text:
-        services.notifier.say(chat.id, render.usage(), reply_to=message.message_id)
+    if message.media_group_id:
+        await album_item(update, context)
+        return
+    parsed = parse_command(message.text or message.caption, context.bot.username)
+    if parsed is None:
         return
     try:
-        prompt = parse_prompt(text)
+        pictures = attached(message)
+    except MediaError as exc:
+        _reply(context.services, message, str(exc))
+        return
+    await start(context.services, message, parsed, pictures, context.bot.id)
+
+
+async def album_item(update: Update, context: BotContext) -> None:
+    """Every photo of an album is remembered (for a later reply /blend) and collected briefly."""
+    message = update.effective_message
+    if message is None or not message.media_group_id:
+        return
+    services = context.services
+    try:
+        for picture in attached(message):
+            await services.store.remember_album_item(
+                message.chat_id, message.media_group_id, message.message_id, picture
+            )
+    except MediaError:
+        pass  # only matters if the album is used; then the command reports it
+    services.albums.add(message)
+
+
+async def album_complete(services: Services, messages: list[Message], bot_username: str, bot_id: int) -> None:
+    """A whole album arrived: act on it if one of its captions is our command."""
+    for message in messages:
+        parsed = parse_command(message.caption, bot_username)
+        if parsed is None:
+            continue
+        try:
+            pictures = tuple(p for m in messages for p in attached(m))
+        except MediaError as exc:
+            _reply(services, message, str(exc))
+            return
+        await start(services, message, parsed, pictures, bot_id)
+        return
+
+
+async def start(
+    services: Services, message: Message, parsed: tuple[str, str], pictures: tuple[Picture, ...], bot_id: int
+) -> None:
+    name, argument = parsed
+    try:
+        pictures = await replied(message, services.store, bot_id) + pictures
+    except MediaError as exc:
+        _reply(services, message, str(exc))
+        return
+    if name == "imagine" and not argument and not pictures:
+        services.notifier.say(message.chat_id, render.usage(), reply_to=message.message_id)
+        return
+    try:
+        prompt = parse_prompt(argument, pictures=len(pictures))
     except PromptError as exc:
-        services.notifier.say(chat.id, f"⚠️ {render.plain(str(exc))}", reply_to=message.message_id)
+        _reply(services, message, str(exc))
+        return
+    found = len(pictures) + len(prompt.image_urls)
+    if name == "blend" and not 2 <= found <= MAX_IMAGE_URLS:
+        _reply(services, message, render.blend_count(found))
         return
     await services.jobs.imagine(
-        chat_id=chat.id, chat_type=chat.type, requester=requester(update.effective_user),
-        reply_to=message.message_id, prompt=prompt,
+        chat_id=message.chat_id, chat_type=message.chat.type, requester=requester(message.from_user),
+        reply_to=message.message_id, prompt=prompt, pictures=pictures,
     )  # fmt: skip
+
+
+def _reply(services: Services, message: Message, text: str) -> None:
+    services.notifier.say(message.chat_id, f"⚠️ {render.plain(text)}", reply_to=message.message_id)

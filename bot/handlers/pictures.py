@@ -1,0 +1,70 @@
+"""Which pictures a Telegram message brings: photos, image files, albums, the bot's own results.
+
+Only metadata is read here (kind, MIME type, size); the bytes are fetched later by the job, in the
+background, through `telegram_fetch`.
+"""
+
+from __future__ import annotations
+
+from telegram import Bot, Message
+
+from bot.domain import Picture
+from bot.media import MAX_IMAGE_BYTES, Fetch, MediaError
+from bot.store import Store
+
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
+
+
+def attached(message: Message) -> tuple[Picture, ...]:
+    """The picture attached to this message; an unusable attachment raises `MediaError`."""
+    if message.photo:
+        largest = message.photo[-1]
+        _check_size(largest.file_size)
+        return (Picture(largest.file_id, largest.file_unique_id),)
+    if message.document:
+        document = message.document
+        mime = (document.mime_type or "").lower()
+        if mime == "image/gif":
+            raise MediaError("Animated GIFs can't be used. Please send a still picture (JPG, PNG or WebP).")
+        if mime not in IMAGE_TYPES:
+            raise MediaError(
+                f"“{document.file_name or 'That file'}” is not a picture. Please send a JPG, PNG or WebP image."
+            )
+        _check_size(document.file_size)
+        return (Picture(document.file_id, document.file_unique_id),)
+    if message.sticker:
+        raise MediaError("Stickers can't be used. Please send the picture as a photo.")
+    if message.animation or message.video or message.video_note:
+        raise MediaError("Videos and GIFs can't be used. Please send a still picture.")
+    return ()
+
+
+def _check_size(size: int | None) -> None:
+    if size is not None and size > MAX_IMAGE_BYTES:
+        raise MediaError("That picture is larger than 20 MB. Please send a smaller one.")
+
+
+async def replied(message: Message, store: Store, bot_id: int) -> tuple[Picture, ...]:
+    """Pictures of the message this one replies to: a whole album, a bot result, or one picture."""
+    target = message.reply_to_message
+    if target is None:
+        return ()
+    if target.from_user is not None and target.from_user.id == bot_id:
+        image = await store.image_at(target.chat_id, target.message_id)
+        if image is not None:
+            return (Picture(url=image.image_url),)
+    if target.media_group_id:
+        album = await store.album(target.chat_id, target.media_group_id)
+        if album:
+            return album
+    return attached(target)
+
+
+def telegram_fetch(bot: Bot) -> Fetch:
+    """A `bot.media.Fetch` that downloads through the Bot API (the token stays inside the bot)."""
+
+    async def fetch(file_id: str) -> bytes:
+        file = await bot.get_file(file_id)
+        return bytes(await file.download_as_bytearray())
+
+    return fetch

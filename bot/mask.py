@@ -1,0 +1,70 @@
+"""Vary (Region) pictures, drawn with Pillow: the picker overlay and the mask sent upstream.
+
+The picture is cut into GRID × GRID cells numbered 1… row by row from the top left. Cell edges are
+integer partitions of the size (`edge(i) = i * size // GRID`), so the cells cover every pixel once,
+at any size, and the overlay and the full-size mask always agree.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Iterable
+
+from PIL import Image, ImageDraw, ImageFont
+
+GRID = 4
+CELLS = GRID * GRID
+OVERLAY_MAX_SIDE = 1024
+
+
+def cell_box(cell: int, width: int, height: int, grid: int = GRID) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of a 1-based cell; right/bottom exclusive."""
+    if not 1 <= cell <= grid * grid:
+        raise ValueError(f"cell {cell} is outside 1..{grid * grid}")
+    row, col = divmod(cell - 1, grid)
+    return col * width // grid, row * height // grid, (col + 1) * width // grid, (row + 1) * height // grid
+
+
+def mask_png(width: int, height: int, cells: Iterable[int], grid: int = GRID) -> bytes:
+    """Grayscale PNG of exactly width × height: white (255) in the chosen cells, black elsewhere."""
+    if width <= 0 or height <= 0:
+        raise ValueError("the image size is unknown")
+    mask = Image.new("L", (width, height), 0)
+    draw = ImageDraw.Draw(mask)
+    for cell in set(cells):
+        left, top, right, bottom = cell_box(cell, width, height, grid)
+        draw.rectangle((left, top, right - 1, bottom - 1), fill=255)
+    out = io.BytesIO()
+    mask.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def mask_base64(width: int, height: int, cells: Iterable[int], grid: int = GRID) -> str:
+    return base64.b64encode(mask_png(width, height, cells, grid)).decode("ascii")
+
+
+def overlay_jpeg(picture: bytes, cells: Iterable[int], grid: int = GRID) -> bytes:
+    """The picture with a numbered grid; chosen cells are shaded. JPEG, at most 1024 px a side."""
+    chosen = set(cells)
+    with Image.open(io.BytesIO(picture)) as source:
+        base = source.convert("RGB")
+    base.thumbnail((OVERLAY_MAX_SIDE, OVERLAY_MAX_SIDE))
+    width, height = base.size
+    shade = Image.new("RGBA", base.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(shade)
+    font = ImageFont.load_default(size=max(14, min(width, height) // (grid * 4)))
+    line = max(2, min(width, height) // 256)
+    for cell in range(1, grid * grid + 1):
+        left, top, right, bottom = cell_box(cell, width, height, grid)
+        if cell in chosen:
+            draw.rectangle((left, top, right, bottom), fill=(255, 64, 64, 110))
+        draw.rectangle((left, top, right, bottom), outline=(255, 255, 255, 200), width=line)
+        label = str(cell)
+        pad = line * 3
+        draw.text((left + pad + 1, top + pad + 1), label, font=font, fill=(0, 0, 0, 220))
+        draw.text((left + pad, top + pad), label, font=font, fill=(255, 255, 255, 255))
+    merged = Image.alpha_composite(base.convert("RGBA"), shade).convert("RGB")
+    out = io.BytesIO()
+    merged.save(out, format="JPEG", quality=85)
+    return out.getvalue()

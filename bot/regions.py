@@ -1,0 +1,202 @@
+"""Vary (Region) inside Telegram: a picker message to choose grid cells, then the masked job.
+
+Tapping `Vary (Region)` opens a picker: the picture with a numbered 4×4 grid and a toggle button per
+cell. Only the user who opened it may change it; replying to it with text sets the prompt for the
+area. Submit sends `variation_region` with a full-size mask (see `bot.mask`). State lives in
+SQLite, so a picker keeps working across restarts. No Telegram imports: messages go through the
+`Display` protocol and are drawn by `bot.render`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import io
+import logging
+from collections import OrderedDict
+from collections.abc import Coroutine
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+import httpx
+from PIL import Image as PILImage
+
+from bot import render
+from bot.domain import Button, Image, Picker, Requester
+from bot.jobs import REGION_ACTION, JobService
+from bot.mask import CELLS, mask_base64, overlay_jpeg
+from bot.media import MAX_IMAGE_BYTES, download
+from bot.store import Store, new_key
+
+log = logging.getLogger(__name__)
+_CACHE_SIZE = 32
+
+
+class Display(Protocol):
+    async def post(self, chat_id: int, spec: render.MessageSpec, reply_to: int | None = None) -> int: ...
+
+    def show(
+        self, chat_id: int, message_id: int, spec: render.MessageSpec, reply_to: int | None = None
+    ) -> None: ...
+
+
+class Answer(enum.Enum):
+    """What a tap on a picker did, for the callback answer."""
+
+    UPDATED = "updated"
+    SUBMITTED = "submitted"
+    CANCELLED = "cancelled"
+    EMPTY = "empty"  # submit with nothing selected
+    NOT_YOURS = "not_yours"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    answer: Answer
+    owner: Requester | None = None
+
+
+class RegionService:
+    def __init__(self, store: Store, jobs: JobService, display: Display, http: httpx.AsyncClient) -> None:
+        self._store = store
+        self._jobs = jobs
+        self._display = display
+        self._http = http
+        self._pictures: OrderedDict[str, bytes] = OrderedDict()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def open(self, button: Button, owner: Requester) -> None:
+        """Record a picker and post it (in the background: it needs the picture)."""
+        picker = Picker(
+            key=new_key(),
+            chat_id=button.chat_id,
+            image_id=button.image_id,
+            owner=owner,
+            reply_to=button.message_id,
+        )
+        await self._store.create_picker(picker)
+        self._spawn(self._post(picker))
+
+    async def act(self, key: str, op: str, user: Requester, chat_type: str) -> Outcome:
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            picker = await self._store.get_picker(key)
+            if picker is None or picker.state != "open" or picker.message_id is None:
+                return Outcome(Answer.CLOSED)
+            if user.user_id != picker.owner.user_id:
+                return Outcome(Answer.NOT_YOURS, picker.owner)
+            if op == "ok":
+                return await self._submit(picker, user, chat_type)
+            if op == "x":
+                picker = replace(picker, state="cancelled")
+                answer = Answer.CANCELLED
+            else:
+                picker = replace(picker, cells=_toggle(picker.cells, op))
+                answer = Answer.UPDATED
+            await self._store.save_picker(picker)
+        self._spawn(self._redraw(picker))
+        return Outcome(answer)
+
+    async def set_prompt(self, chat_id: int, message_id: int, user: Requester, text: str) -> Outcome | None:
+        """A reply to a picker sets the prompt for the area; None when it is not a picker."""
+        picker = await self._store.picker_at(chat_id, message_id)
+        if picker is None:
+            return None
+        if picker.state != "open":
+            return Outcome(Answer.CLOSED)
+        if user.user_id != picker.owner.user_id:
+            return Outcome(Answer.NOT_YOURS, picker.owner)
+        async with self._locks.setdefault(picker.key, asyncio.Lock()):
+            picker = await self._store.get_picker(picker.key) or picker
+            picker = replace(picker, prompt=" ".join(text.split())[:1000] or None)
+            await self._store.save_picker(picker)
+        self._spawn(self._redraw(picker))
+        return Outcome(Answer.UPDATED)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # internals
+
+    async def _submit(self, picker: Picker, user: Requester, chat_type: str) -> Outcome:
+        if not picker.cells:
+            return Outcome(Answer.EMPTY)
+        image = await self._store.get_image(picker.image_id)
+        if image is None:
+            return Outcome(Answer.CLOSED)
+        width, height = await self._full_size(image)
+        mask = await asyncio.to_thread(mask_base64, width, height, sorted(picker.cells))
+        picker = replace(picker, state="submitted")
+        await self._store.save_picker(picker)
+        await self._jobs.start_action(
+            image, REGION_ACTION, chat_id=picker.chat_id, chat_type=chat_type, requester=user,
+            reply_to=picker.message_id, mask=mask, prompt=picker.prompt,
+        )  # fmt: skip
+        self._spawn(self._redraw(picker))
+        return Outcome(Answer.SUBMITTED)
+
+    async def _full_size(self, image: Image) -> tuple[int, int]:
+        """The mask must match the full-size image exactly; measure it if upstream did not say."""
+        if image.raw_image_width and image.raw_image_height:
+            return image.raw_image_width, image.raw_image_height
+        data = await download(self._http, image.raw_image_url or image.image_url, MAX_IMAGE_BYTES * 3)
+        with PILImage.open(io.BytesIO(data)) as picture:
+            return picture.size
+
+    async def _post(self, picker: Picker) -> None:
+        try:
+            spec = await self._spec(picker)
+            message_id = await self._display.post(picker.chat_id, spec, picker.reply_to)
+        except Exception:
+            log.exception("could not open a region picker for %s", picker.image_id)
+            await self._store.save_picker(replace(picker, state="cancelled"))
+            return
+        await self._store.save_picker(replace(picker, message_id=message_id))
+
+    async def _redraw(self, picker: Picker) -> None:
+        if picker.message_id is None:
+            return
+        try:
+            spec = await self._spec(picker)
+        except Exception:
+            log.exception("could not redraw region picker %s", picker.key)
+            return
+        self._display.show(picker.chat_id, picker.message_id, spec)
+
+    async def _spec(self, picker: Picker) -> render.MessageSpec:
+        if picker.state != "open":
+            return render.picker_message(picker, None)
+        picture = await self._picture(picker.image_id)
+        overlay = await asyncio.to_thread(overlay_jpeg, picture, sorted(picker.cells))
+        return render.picker_message(picker, overlay)
+
+    async def _picture(self, image_id: str) -> bytes:
+        if image_id in self._pictures:
+            self._pictures.move_to_end(image_id)
+            return self._pictures[image_id]
+        image = await self._store.get_image(image_id)
+        if image is None:
+            raise LookupError(f"image {image_id} is unknown")
+        data = await download(self._http, image.image_url, MAX_IMAGE_BYTES)
+        self._pictures[image_id] = data
+        while len(self._pictures) > _CACHE_SIZE:
+            self._pictures.popitem(last=False)
+        return data
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def _toggle(cells: frozenset[int], op: str) -> frozenset[int]:
+    if op == "all":
+        return frozenset(range(1, CELLS + 1))
+    if op == "clr":
+        return frozenset()
+    if op.startswith("t") and op[1:].isdigit() and 1 <= int(op[1:]) <= CELLS:
+        return cells ^ {int(op[1:])}
+    raise ValueError(f"unknown picker operation {op!r}")

@@ -1,0 +1,61 @@
+"""The bot's built-in web server (Starlette on Hypercorn, inside the bot's own event loop).
+
+It serves self-hosted pictures at `/media/<name>` and, when enabled, the AceData callback and
+Telegram webhook routes that other modules add. Anything else is a 404. Hypercorn is used because
+it runs inside an existing loop with an explicit shutdown trigger and leaves signal handling to
+python-telegram-bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.media import LocalHost
+
+log = logging.getLogger(__name__)
+
+
+def media_route(host: LocalHost) -> Route:
+    async def media(request: Request) -> Response:
+        found = host.lookup(request.path_params["name"])
+        if found is None:
+            return PlainTextResponse("not found", status_code=404)
+        path, mime = found
+        return FileResponse(path, media_type=mime, headers={"Cache-Control": "public, max-age=3600"})
+
+    return Route("/media/{name}", media, methods=["GET", "HEAD"])
+
+
+class WebServer:
+    def __init__(self, host: str, port: int, routes: list[BaseRoute]) -> None:
+        self._config = Config()
+        self._config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
+        self._config.accesslog = None
+        self._config.errorlog = logging.getLogger("bot.web.hypercorn")
+        self._config.graceful_timeout = 3.0
+        self._app = Starlette(routes=routes)
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(
+            serve(self._app, self._config, shutdown_trigger=self._stop.wait),  # type: ignore[arg-type]
+            name="web-server",
+        )
+        await asyncio.sleep(0)
+        log.info("web server listening on %s", self._config.bind[0])
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(self._task, 5.0)
