@@ -76,11 +76,11 @@ def _check_param(name: str, value: str) -> None:
         raise PromptError(f"--{name} needs a value.")
 
 
-def parse_prompt(raw: str, *, pictures: int = 0) -> Prompt:
+def parse_prompt(raw: str, *, pictures: int = 0, blend: bool = False) -> Prompt:
     """Split leading image URLs, pull out the speed mode, check the well-known parameters.
 
     `pictures` counts images given another way (attached photos); with two or more images in all,
-    text is optional (a blend)."""
+    or for a `blend` (whose image count the caller checks), text is optional."""
     text = _DASHES.sub(lambda m: f"{m.group(1)}--", " ".join(raw.split()))
     if len(text) > MAX_PROMPT_CHARS:
         raise PromptError(f"The prompt is too long ({len(text)} characters; at most {MAX_PROMPT_CHARS}).")
@@ -114,7 +114,7 @@ def parse_prompt(raw: str, *, pictures: int = 0) -> Prompt:
         rest = re.sub(rf"(?:^|\s)--(?:{'|'.join(MODES)})\b", "", rest, flags=re.IGNORECASE).strip()
         rest = " ".join(rest.split())
     description = _PARAM.sub(" ", rest).strip()
-    if not description and len(urls) + pictures < 2:
+    if not description and not blend and len(urls) + pictures < 2:
         raise PromptError(
             "Describe the picture before the --parameters, e.g. /imagine a red fox in snow --ar 3:2"
         )

@@ -282,7 +282,7 @@ def help_text(bot_name: str | None = None) -> str:
 
 def plain(text: str) -> str:
     """Escape a plain message for HTML parse mode."""
-    return html.escape(text)
+    return html.escape(text, quote=False)
 
 
 def labels(rows: Iterable[Iterable[KeyButton]]) -> list[list[str]]:

@@ -4,9 +4,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+
+from tests.fakes import FakeAceData, FakeTelegram
+from tests.harness import ACEDATA_TOKEN, BOT_TOKEN, BotProcess, bot_env
 
 _PREFIXES = ("TELEGRAM_", "ACEDATA_", "DATABASE_", "LOG_", "PUBLIC_", "HTTP_", "MEDIA_", "PROGRESS_", "JOB_")
 
@@ -18,3 +22,47 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPath
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))  # no stray .env is read
     yield
+
+
+@pytest.fixture
+def tg() -> Iterator[FakeTelegram]:
+    fake = FakeTelegram(BOT_TOKEN)
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def ace() -> Iterator[FakeAceData]:
+    fake = FakeAceData(ACEDATA_TOKEN)
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def make_bot(
+    tg: FakeTelegram, ace: FakeAceData, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., BotProcess]]:
+    """`make_bot(**env_overrides)` builds a BotProcess on this test's data folder (not started)."""
+    made: list[BotProcess] = []
+
+    def make(**overrides: str) -> BotProcess:
+        env = bot_env(telegram_url=tg.url, acedata_url=ace.url, data_dir=tmp_path, **overrides)
+        process = BotProcess(env, tmp_path / f"bot{len(made)}.log")
+        made.append(process)
+        return process
+
+    yield make
+    for process in made:
+        process.close()
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            print(f"--- bot log ({process.log_path.name}) ---\n{process.log()[-6000:]}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

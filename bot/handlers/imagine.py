@@ -94,7 +94,7 @@ async def start(
         services.notifier.say(message.chat_id, render.usage(), reply_to=message.message_id)
         return
     try:
-        prompt = parse_prompt(argument, pictures=len(pictures))
+        prompt = parse_prompt(argument, pictures=len(pictures), blend=name == "blend")
     except PromptError as exc:
         _reply(services, message, str(exc))
         return

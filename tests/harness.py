@@ -1,0 +1,111 @@
+"""Runs the real bot (`python -m bot`) as a subprocess against the fake servers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.fakes import wait_for
+
+BOT_TOKEN = "123456789:TEST-bot-token-do-not-leak-0123456789"
+ACEDATA_TOKEN = "ace-test-token"
+READY = "is up"
+
+
+class BotProcess:
+    """One run of the bot; `start()` again after `stop()`/`kill()` for a restart on the same data."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._log_offset = 0
+
+    def start(self, ready: bool = True) -> BotProcess:
+        assert self.proc is None or self.proc.poll() is not None, "already running"
+        self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot"], env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=self.env.get("BOT_CWD"),
+            )  # fmt: skip
+        if ready:
+            self.wait_log(READY, timeout=20)
+        return self
+
+    def log(self, *, this_run: bool = False) -> str:
+        if not self.log_path.exists():
+            return ""
+        data = self.log_path.read_bytes()
+        return (
+            data[self._log_offset :].decode("utf-8", "replace")
+            if this_run
+            else data.decode("utf-8", "replace")
+        )
+
+    def wait_log(self, text: str, timeout: float = 10.0) -> None:
+        def seen() -> bool:
+            if self.proc is not None and self.proc.poll() is not None and text not in self.log(this_run=True):
+                raise AssertionError(f"bot exited with {self.proc.returncode}:\n{self.log()[-3000:]}")
+            return text in self.log(this_run=True)
+
+        wait_for(seen, timeout, describe=lambda: self.log()[-3000:])
+
+    def stop(self, timeout: float = 15.0) -> int:
+        """SIGTERM and wait; returns the exit status."""
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"bot did not stop within {timeout}s:\n{self.log()[-3000:]}") from None
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait()
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def bot_env(*, telegram_url: str, acedata_url: str, data_dir: Path, **overrides: str) -> dict[str, str]:
+    """A clean environment for the bot: fast pacing for tests, fakes' URLs, no inherited secrets."""
+    keep = {
+        k: v
+        for k, v in os.environ.items()
+        if k in {"PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "SYSTEMROOT"}
+    }
+    env = {
+        **keep,
+        "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+        "TELEGRAM_API_URL": telegram_url,
+        "ACEDATA_API_TOKEN": ACEDATA_TOKEN,
+        "ACEDATA_API_URL": acedata_url,
+        "ACEDATA_PLATFORM_URL": acedata_url,
+        "DATABASE_PATH": str(data_dir / "bot.sqlite3"),
+        "ACEDATA_SUBMIT_INTERVAL": "0.05",
+        "PROGRESS_EDIT_INTERVAL": "0.2",
+        "TELEGRAM_CHAT_INTERVAL": "0.02",
+        "TELEGRAM_GROUP_PER_MINUTE": "1000",
+        "TELEGRAM_GLOBAL_PER_SECOND": "1000",
+        "LOG_LEVEL": "INFO",
+        "BOT_CWD": str(data_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.update(overrides)
+    return env
+
+
+def settle(seconds: float = 0.3) -> None:
+    """For asserting that something does NOT happen: give the bot a moment to (not) do it."""
+    time.sleep(seconds)

@@ -1,0 +1,116 @@
+"""The core flow end to end: the real `python -m bot` against the fake Telegram and AceData."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.fakes import FakeAceData, FakeMessage, FakeTelegram
+from tests.harness import BOT_TOKEN, BotProcess
+
+GROUP = FakeTelegram.group()
+ANN = FakeTelegram.user(11, "Ann", "ann")
+BOB = FakeTelegram.user(12, "Bob <b>")
+
+
+def reply_to(tg: FakeTelegram, chat_id: int, message_id: int) -> FakeMessage:
+    """The bot's reply to `message_id` (waits for it)."""
+    return tg.wait_for(
+        lambda: next(m for m in tg.bot_messages(chat_id) if m.reply_to_message_id == message_id), timeout=15
+    )
+
+
+def finished(tg: FakeTelegram, message: FakeMessage, timeout: float = 15) -> FakeMessage:
+    """Wait until the message shows a photo with buttons (a finished result)."""
+    key = (message.chat_id, message.message_id)
+    return tg.wait_for(lambda: tg.messages[key] if tg.messages[key].photo and tg.messages[key].buttons() and
+                       "%" not in (tg.messages[key].caption or "") else None, timeout=timeout)  # fmt: skip
+
+
+def labels(message: FakeMessage) -> list[list[str]]:
+    return [[b["text"] for b in row] for row in message.buttons()]
+
+
+def data_of(message: FakeMessage, label: str) -> str:
+    for row in message.buttons():
+        for button in row:
+            if button["text"] == label:
+                return str(button["callback_data"])
+    raise AssertionError(f"no button {label!r} in {labels(message)}")
+
+
+def imagine_requests(ace: FakeAceData, action: str) -> list[dict[str, Any]]:
+    return [r["body"] for r in ace.requests if (r["body"] or {}).get("action", "generate") == action]
+
+
+def test_group_imagine_buttons_and_restart(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+) -> None:
+    bot = make_bot().start()
+    request = tg.user_message(GROUP, ANN, "/imagine@mj_test_bot a red fox in snow --ar 3:2")
+
+    # One reply, edited in place: waiting → progress → preview → final grid.
+    progress = reply_to(tg, GROUP["id"], request)
+    grid = finished(tg, progress)
+    assert [m.message_id for m in tg.bot_messages(GROUP["id"])] == [grid.message_id]
+    first = grid.history[0]
+    assert first["method"] == "sendMessage"
+    assert first["text"] == "<b>a red fox in snow --ar 3:2</b> – @ann (Waiting to start)"
+    states = [h["caption"] or h["text"] for h in grid.history]
+    assert any("%" in s for s in states), states
+    assert any(h["photo"] and "%" in (h["caption"] or "") for h in grid.history), "a preview was shown"
+    assert grid.caption == "<b>a red fox in snow --ar 3:2</b> – @ann"
+    assert labels(grid) == [["U1", "U2", "U3", "U4", "🔄"], ["V1", "V2", "V3", "V4"], ["🔗 Full size"]]
+    assert all(len(b.get("callback_data", "").encode()) <= 64 for row in grid.buttons() for b in row)
+    generate = imagine_requests(ace, "generate")
+    assert generate == [{"prompt": "a red fox in snow --ar 3:2", "action": "generate"}]
+    assert ace.requests[0]["accept"] == "application/x-ndjson"
+    grid_image = next(i for i, img in ace.images.items() if grid.photo == img["image_url"])
+
+    # V2 by another user: a new reply to the grid, the tapped button marked.
+    tg.press(GROUP, BOB, grid.message_id, data_of(grid, "V2"))
+    variation = finished(tg, reply_to(tg, GROUP["id"], grid.message_id))
+    assert imagine_requests(ace, "variation2") == [{"action": "variation2", "image_id": grid_image}]
+    assert "✅ V2" in labels(tg.messages[(GROUP["id"], grid.message_id)])[1]
+    assert variation.caption is not None and "V" in variation.caption and "Bob &lt;b&gt;" in variation.caption
+
+    # U4 on the variation grid → single image with its own buttons, Vary (Region) included.
+    tg.press(GROUP, ANN, variation.message_id, data_of(variation, "U4"))
+    single = finished(tg, reply_to(tg, GROUP["id"], variation.message_id))
+    assert labels(single) == [
+        ["Upscale 2x", "Upscale 4x"],
+        ["Vary (Subtle)", "Vary (Strong)", "Vary (Region)"],
+        ["Zoom Out 2x", "Zoom Out 1.5x"],
+        ["⬅️", "➡️", "⬆️", "⬇️"],
+        ["🔗 Full size"],
+    ]
+    single_image = imagine_requests(ace, "upscale4")[0]["image_id"]
+    assert single_image in ace.images
+
+    tg.press(GROUP, ANN, single.message_id, data_of(single, "⬅️"))
+    panned = finished(tg, reply_to(tg, GROUP["id"], single.message_id))
+    pan = imagine_requests(ace, "pan_left")
+    assert len(pan) == 1 and pan[0]["image_id"] in ace.images
+    assert labels(panned)[0] == ["U1", "U2", "U3", "U4", "🔄"]
+
+    # Restart: buttons on old messages keep working.
+    assert bot.stop() == 0
+    bot.start()
+    tg.press(GROUP, ANN, grid.message_id, data_of(grid, "U1"))
+    upscaled = finished(tg, _newest_reply(tg, grid))
+    assert imagine_requests(ace, "upscale1") == [{"action": "upscale1", "image_id": grid_image}]
+    assert upscaled.photo
+
+    # Every answer was given, the token never left the bot.
+    assert len(tg.calls_of("answerCallbackQuery")) == 4
+    assert not any(BOT_TOKEN in url for url in ace.received_urls)
+    assert "ERROR" not in bot.log(), bot.log()[-3000:]
+
+
+def _newest_reply(tg: FakeTelegram, source: FakeMessage) -> FakeMessage:
+    def newest() -> FakeMessage:
+        replies = [m for m in tg.bot_messages(source.chat_id) if m.reply_to_message_id == source.message_id]
+        assert len(replies) == 2
+        return replies[-1]
+
+    return tg.wait_for(newest, timeout=15)
