@@ -28,6 +28,7 @@ from bot.handlers.imagine import album_complete, album_item, command
 from bot.handlers.pictures import telegram_fetch
 from bot.imagine import ImagineClient
 from bot.jobs import JobConfig, JobService
+from bot.loopwatch import LoopWatch
 from bot.media import AceDataHost, Host, LocalHost, MediaService
 from bot.notifier import Limits, TelegramNotifier
 from bot.regions import RegionService
@@ -117,6 +118,7 @@ def _post_init(settings: Settings) -> Any:
             JobConfig(
                 concurrency=settings.acedata_max_concurrency,
                 submit_interval=settings.acedata_submit_interval,
+                busy_backoff=settings.acedata_busy_backoff,
                 deadline=settings.job_timeout_minutes * 60,
             ),
             pictures=media,
@@ -127,8 +129,10 @@ def _post_init(settings: Settings) -> Any:
             lambda messages: album_complete(application.bot_data["services"], messages, bot_username, bot_id),
         )
         regions = RegionService(store, jobs, notifier, http)
+        loopwatch = LoopWatch()
+        loopwatch.start()
         application.bot_data["services"] = Services(
-            settings, http, store, notifier, jobs, albums, regions, web
+            settings, http, store, notifier, jobs, albums, regions, web, loopwatch
         )
         if web is not None:
             await web.start()
@@ -154,3 +158,4 @@ async def _post_shutdown(application: BotApplication) -> None:
         await services.web.stop()
     await services.http.aclose()
     await services.store.close()
+    await services.loopwatch.stop()

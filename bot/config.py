@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     database_path: Path = Path("data/bot.sqlite3")
     acedata_max_concurrency: int = Field(5, ge=1, le=1000)
     acedata_submit_interval: float = Field(1.0, ge=0, le=60)
+    acedata_busy_backoff: float = Field(5.0, ge=0, le=600)
     log_level: str = "INFO"
     job_timeout_minutes: float = Field(10.0, gt=0, le=24 * 60)
 
@@ -36,7 +37,7 @@ class Settings(BaseSettings):
     media_ttl_hours: float = Field(24.0, gt=0, le=24 * 365)
 
     # Telegram pacing (Telegram's documented limits; lower them only if Telegram tells you to).
-    progress_edit_interval: float = Field(4.0, ge=0, le=60)
+    progress_edit_interval: float = Field(5.0, ge=0, le=60)
     telegram_chat_interval: float = Field(1.0, ge=0, le=60)
     telegram_group_per_minute: int = Field(20, ge=1, le=1000)
     telegram_global_per_second: int = Field(30, ge=1, le=1000)

@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.config import Settings
 from bot.handlers.albums import AlbumCollector
 from bot.jobs import JobService
+from bot.loopwatch import LoopWatch
 from bot.notifier import TelegramNotifier
 from bot.regions import RegionService
 from bot.store import Store
@@ -27,6 +28,7 @@ class Services:
     albums: AlbumCollector
     regions: RegionService
     web: WebServer | None
+    loopwatch: LoopWatch
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -67,7 +67,7 @@ class JobConfig:
     poll_interval_max: float = 15.0
     busy_retries: int = 6
     busy_backoff: float = 5.0
-    position_refresh: float = 5.0
+    position_refresh: float = 1.0
 
 
 REGION_ACTION = "variation_region"
@@ -212,7 +212,8 @@ class JobService:
 
     async def _announce(self, job: Job) -> None:
         """Send the job's message (its one reply), then queue it."""
-        position = len(self._waiting) + 1 if self._running >= self._config.concurrency else None
+        busy = self._running + len(self._waiting) >= self._config.concurrency
+        position = len(self._waiting) + 1 if busy else None
         try:
             message_id = await self._notifier.create(JobView(job, position=position))
         except Exception:

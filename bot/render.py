@@ -180,7 +180,7 @@ def status_of(view: JobView) -> str:
     job = view.job
     mode = f" ({job.mode})" if job.mode else ""
     if job.state is JobState.QUEUED:
-        if view.position and view.position > 1:
+        if view.position:
             return f"Queued (position {view.position})"
         return "Waiting to start"
     if job.state is JobState.SUBMITTING or (job.state is JobState.RUNNING and job.progress <= 0):

@@ -1,0 +1,89 @@
+"""Vary (Region) end to end: picker, owner-only taps, prompt by reply, restart, exact mask."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.mask import CELLS, cell_box
+from tests.fakes import FakeAceData, FakeMessage, FakeTelegram
+from tests.harness import BotProcess
+from tests.test_e2e_core import data_of, finished, imagine_requests, labels, reply_to
+
+GROUP = FakeTelegram.group()
+ANN = FakeTelegram.user(11, "Ann", "ann")
+BOB = FakeTelegram.user(12, "Bob")
+
+
+def single_image(tg: FakeTelegram) -> FakeMessage:
+    request = tg.user_message(GROUP, ANN, "/imagine a king")
+    grid = finished(tg, reply_to(tg, GROUP["id"], request))
+    tg.press(GROUP, ANN, grid.message_id, data_of(grid, "U2"))
+    return finished(tg, reply_to(tg, GROUP["id"], grid.message_id))
+
+
+def picker_state(tg: FakeTelegram, picker: FakeMessage) -> FakeMessage:
+    return tg.messages[(picker.chat_id, picker.message_id)]
+
+
+def caption(tg: FakeTelegram, picker: FakeMessage) -> str:
+    return picker_state(tg, picker).rendered()[0] or ""
+
+
+def answer(tg: FakeTelegram, query_id: str) -> dict[str, object]:
+    return tg.wait_for(lambda: tg.answers.get(query_id), timeout=10)
+
+
+def test_region_picker_to_masked_job(tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]) -> None:
+    ace.single_raw_size = (1030, 771)
+    bot = make_bot().start()
+    single = single_image(tg)
+    tg.press(GROUP, ANN, single.message_id, data_of(single, "Vary (Region)"))
+    picker = tg.wait_for(
+        lambda: next(m for m in tg.bot_messages(GROUP["id"]) if m.reply_to_message_id == single.message_id and
+                     "Vary (Region)" in (m.caption or "")), timeout=15)  # fmt: skip
+    assert isinstance(picker.photo, bytes), "the overlay is uploaded"
+    rows = labels(picker)
+    assert [len(r) for r in rows] == [4, 4, 4, 4, 2, 2]
+    assert rows[0] == ["1", "2", "3", "4"] and rows[5] == ["🚀 Submit", "✖️ Cancel"]
+    first_overlay = picker.photo
+
+    # Another user cannot change it; an empty selection is not submitted.
+    refused = answer(tg, tg.press(GROUP, BOB, picker.message_id, data_of(picker, "3")))
+    assert "Only Ann" in str(refused.get("text")) and refused.get("show_alert") in (True, "true", "True")
+    empty = answer(tg, tg.press(GROUP, ANN, picker.message_id, data_of(picker, "🚀 Submit")))
+    assert "at least one" in str(empty.get("text"))
+    assert "Selected: nothing yet" in caption(tg, picker)
+
+    for cell in ("1", "6"):
+        tg.press(GROUP, ANN, picker.message_id, data_of(picker_state(tg, picker), cell))
+        tg.wait_for(lambda c=cell: f"✅ {c}" in sum(labels(picker_state(tg, picker)), []), timeout=10)  # type: ignore[misc]
+    assert "Selected: 1, 6" in caption(tg, picker)
+    assert picker_state(tg, picker).photo != first_overlay, "the overlay shows the selection"
+
+    # A restart in the middle of picking keeps the selection.
+    assert bot.stop() == 0
+    bot.start()
+    tg.press(GROUP, ANN, picker.message_id, data_of(picker_state(tg, picker), "16"))
+    tg.wait_for(lambda: "Selected: 1, 6, 16" in caption(tg, picker), timeout=10)
+
+    # A reply sets the prompt for the area; only the owner's counts.
+    tg.user_message(GROUP, BOB, "a pirate hat", reply_to=picker.message_id)
+    tg.user_message(GROUP, ANN, "a golden crown", reply_to=picker.message_id)
+    tg.wait_for(lambda: "a golden crown" in caption(tg, picker), timeout=10)
+    assert "pirate" not in caption(tg, picker)
+
+    tg.press(GROUP, ANN, picker.message_id, data_of(picker_state(tg, picker), "🚀 Submit"))
+    result = finished(tg, reply_to(tg, GROUP["id"], picker.message_id))
+    [body] = imagine_requests(ace, "variation_region")
+    assert body["image_id"] in ace.images and body["prompt"] == "a golden crown"
+    record = next(r for r in ace.requests if (r["body"] or {}).get("action") == "variation_region")
+    mask = record["mask_image"]
+    assert mask.size == (1030, 771)
+    gray = mask.convert("L")
+    for cell in range(1, CELLS + 1):
+        left, top, right, bottom = cell_box(cell, 1030, 771)
+        expected = 255 if cell in {1, 6, 16} else 0
+        assert gray.getpixel(((left + right) // 2, (top + bottom) // 2)) == expected, cell
+        assert gray.getpixel((right - 1, bottom - 1)) == expected, cell
+    assert labels(result)[0] == ["U1", "U2", "U3", "U4", "🔄"]
+    assert "submitted" in caption(tg, picker) and not picker_state(tg, picker).buttons()

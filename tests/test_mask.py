@@ -1,0 +1,62 @@
+import base64
+import io
+
+import pytest
+from PIL import Image
+
+from bot.mask import CELLS, cell_box, mask_base64, mask_png, overlay_jpeg
+
+
+def _decode(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data))
+
+
+@pytest.mark.parametrize(("width", "height"), [(1024, 1024), (2048, 1365), (1030, 771), (7, 5)])
+def test_cells_partition_every_pixel_once(width: int, height: int) -> None:
+    covered = [[0] * width for _ in range(height)]
+    for cell in range(1, CELLS + 1):
+        left, top, right, bottom = cell_box(cell, width, height)
+        for y in range(top, bottom):
+            for x in range(left, right):
+                covered[y][x] += 1
+    assert all(value == 1 for row in covered for value in row)
+
+
+def test_mask_size_and_exact_pixels() -> None:
+    width, height, chosen = 1030, 771, {1, 6, 16}
+    mask = _decode(mask_png(width, height, chosen))
+    assert mask.size == (width, height) and mask.mode == "L"
+    pixels = mask.load()
+    assert pixels is not None
+    for cell in range(1, CELLS + 1):
+        left, top, right, bottom = cell_box(cell, width, height)
+        expected = 255 if cell in chosen else 0
+        for x, y in ((left, top), (right - 1, bottom - 1), ((left + right) // 2, (top + bottom) // 2)):
+            assert pixels[x, y] == expected, (cell, x, y)
+    histogram = mask.histogram()
+    assert histogram[0] + histogram[255] == width * height
+    white = histogram[255]
+    assert white == sum((r - l) * (b - t) for l, t, r, b in (cell_box(c, width, height) for c in chosen))
+
+
+def test_mask_base64_is_a_png() -> None:
+    raw = base64.b64decode(mask_base64(64, 32, [2]))
+    assert raw.startswith(b"\x89PNG") and _decode(raw).size == (64, 32)
+
+
+def test_bad_input() -> None:
+    with pytest.raises(ValueError):
+        cell_box(17, 10, 10)
+    with pytest.raises(ValueError):
+        mask_png(0, 10, [1])
+
+
+def test_overlay_shades_chosen_cells_and_fits_telegram() -> None:
+    source = io.BytesIO()
+    Image.new("RGB", (2048, 1024), (0, 0, 200)).save(source, "PNG")
+    overlay = _decode(overlay_jpeg(source.getvalue(), [1]))
+    assert overlay.format == "JPEG" and max(overlay.size) == 1024
+    chosen = overlay.getpixel((128, 60))
+    untouched = overlay.getpixel((128 + 256, 60))
+    assert isinstance(chosen, tuple) and isinstance(untouched, tuple)
+    assert chosen[0] > untouched[0] + 50  # shaded red
