@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 
 from pydantic import ValidationError
-from telegram import Update
 
-from bot.app import build_application
+from bot.app import run
 from bot.config import Settings, describe_error
 
 
 def configure_logging(level: str) -> None:
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
     # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
-    for noisy in ("httpx", "httpcore"):
+    for noisy in ("httpx", "httpcore", "hpack"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def main() -> int:
     try:
-        settings = Settings()  # values come from the environment
+        settings = Settings()  # values come from the environment and .env
     except ValidationError as exc:
         print(describe_error(exc), file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
-    application = build_application(settings)
-    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False, close_loop=False)
+    asyncio.run(run(settings))
     return 0
 
 

@@ -1,12 +1,17 @@
-"""`build_application(settings)`: the one place where the bot is wired together."""
+"""Wiring: `build_application` (handlers), `start_services`/`stop_services`, and `run`."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import secrets
+import signal
 import time
-from typing import Any, cast
+from typing import cast
+from urllib.parse import urlsplit
 
 import httpx
+from starlette.routing import BaseRoute
 from telegram import BotCommand, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -26,6 +31,7 @@ from bot.handlers.basics import help_command, on_error, only_once
 from bot.handlers.buttons import button, picker_prompt
 from bot.handlers.imagine import album_complete, album_item, command
 from bot.handlers.pictures import telegram_fetch
+from bot.handlers.webhook import webhook_route
 from bot.imagine import ImagineClient
 from bot.jobs import JobConfig, JobService
 from bot.loopwatch import LoopWatch
@@ -33,7 +39,7 @@ from bot.media import AceDataHost, Host, LocalHost, MediaService
 from bot.notifier import Limits, TelegramNotifier
 from bot.regions import RegionService
 from bot.store import Store
-from bot.web import WebServer, media_route
+from bot.web import CALLBACK_PATH, WebServer, callback_route, media_route
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +68,6 @@ def build_application(settings: Settings) -> BotApplication:
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(64)
-        .post_init(_post_init(settings))
-        .post_shutdown(_post_shutdown)
         .build(),
     )
     application.add_handler(TypeHandler(Update, only_once), group=-1)
@@ -77,76 +81,127 @@ def build_application(settings: Settings) -> BotApplication:
     return application
 
 
-def _post_init(settings: Settings) -> Any:
-    async def post_init(application: BotApplication) -> None:
-        store = await Store.open(settings.database_path)
-        await store.forget_updates_before(time.time() - SEEN_UPDATES_KEPT)
-        await store.forget_albums_before(time.time() - SEEN_UPDATES_KEPT)
-        http = httpx.AsyncClient(limits=httpx.Limits(max_connections=None, max_keepalive_connections=50))
-        client = ImagineClient(
-            http,
-            base_url=settings.acedata_api_url,
-            token=settings.acedata_api_token.get_secret_value(),
-            platform_url=settings.acedata_platform_url,
-            platform_token=settings.platform_token.get_secret_value(),
-        )
-        notifier = TelegramNotifier(
-            application.bot,
-            http,
-            Limits(
-                chat_interval=settings.telegram_chat_interval,
-                group_per_minute=settings.telegram_group_per_minute,
-                global_per_second=settings.telegram_global_per_second,
-                progress_interval=settings.progress_edit_interval,
-            ),
-        )
-        ttl = settings.media_ttl_hours * 3600
-        web: WebServer | None = None
-        host: Host
-        if settings.public_url:
-            local = LocalHost(settings.media_dir, settings.public_url, ttl)
-            local.sweep()
-            host = local
-            web = WebServer(settings.http_host, settings.http_port, [media_route(local)])
-        else:
-            host = AceDataHost(client)
-        media = MediaService(store, host, telegram_fetch(application.bot), ttl)
-        jobs = JobService(
-            store,
-            client,
-            notifier,
-            JobConfig(
-                concurrency=settings.acedata_max_concurrency,
-                submit_interval=settings.acedata_submit_interval,
-                busy_backoff=settings.acedata_busy_backoff,
-                deadline=settings.job_timeout_minutes * 60,
-            ),
-            pictures=media,
-        )
-        bot_username, bot_id = application.bot.username, application.bot.id
-        albums = AlbumCollector(
-            ALBUM_WAIT_SECONDS,
-            lambda messages: album_complete(application.bot_data["services"], messages, bot_username, bot_id),
-        )
-        regions = RegionService(store, jobs, notifier, http)
-        loopwatch = LoopWatch()
-        loopwatch.start()
-        application.bot_data["services"] = Services(
-            settings, http, store, notifier, jobs, albums, regions, web, loopwatch
-        )
-        if web is not None:
-            await web.start()
-        try:
-            await application.bot.set_my_commands(list(COMMANDS))
-        except TelegramError as exc:
-            log.warning("could not register the command menu: %s", exc)
-        await jobs.start()
+async def run(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM: long polling, or a webhook on the built-in web server."""
+    application = build_application(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await application.initialize()
+    try:
+        await start_services(application, settings)
+        await application.start()
+        await _start_updates(application, settings)
         log.info("bot @%s is up", application.bot.username)
+        await stop.wait()
+        log.info("stopping: no new updates, finishing what is in flight")
+    finally:
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await stop_services(application)
+        await application.shutdown()
+    log.info("stopped")
 
-    return post_init
+
+async def _start_updates(application: BotApplication, settings: Settings) -> None:
+    if settings.telegram_webhook_url:
+        services: Services = application.bot_data["services"]
+        assert services.webhook_secret is not None
+        await application.bot.set_webhook(
+            settings.telegram_webhook_url,
+            secret_token=services.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        return
+    assert application.updater is not None
+    # Unconfirmed updates (sent while the bot was down) are handled, not dropped.
+    await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
 
 
-async def _post_shutdown(application: BotApplication) -> None:
+async def start_services(application: BotApplication, settings: Settings) -> None:
+    """Build the services once, resume unfinished work, start the web server if needed."""
+    store = await Store.open(settings.database_path)
+    await store.forget_updates_before(time.time() - SEEN_UPDATES_KEPT)
+    await store.forget_albums_before(time.time() - SEEN_UPDATES_KEPT)
+    http = httpx.AsyncClient(limits=httpx.Limits(max_connections=None, max_keepalive_connections=50))
+    client = ImagineClient(
+        http,
+        base_url=settings.acedata_api_url,
+        token=settings.acedata_api_token.get_secret_value(),
+        platform_url=settings.acedata_platform_url,
+        platform_token=settings.platform_token.get_secret_value(),
+        stall_timeout=settings.acedata_stall_seconds,
+    )
+    notifier = TelegramNotifier(
+        application.bot,
+        http,
+        Limits(
+            chat_interval=settings.telegram_chat_interval,
+            group_per_minute=settings.telegram_group_per_minute,
+            global_per_second=settings.telegram_global_per_second,
+            progress_interval=settings.progress_edit_interval,
+        ),
+    )
+    ttl = settings.media_ttl_hours * 3600
+    routes: list[BaseRoute] = []
+    host: Host
+    if settings.public_url:
+        local = LocalHost(settings.media_dir, settings.public_url, ttl)
+        local.sweep()
+        host = local
+        routes.append(media_route(local))
+    else:
+        host = AceDataHost(client)
+    callback_base = f"{settings.public_url}{CALLBACK_PATH}" if settings.acedata_callback else None
+    jobs = JobService(
+        store,
+        client,
+        notifier,
+        JobConfig(
+            concurrency=settings.acedata_max_concurrency,
+            submit_interval=settings.acedata_submit_interval,
+            busy_backoff=settings.acedata_busy_backoff,
+            deadline=settings.job_timeout_minutes * 60,
+            callback_base=callback_base,
+        ),
+        pictures=MediaService(store, host, telegram_fetch(application.bot), ttl),
+    )
+    if callback_base:
+        routes.append(callback_route(jobs))
+    webhook_secret: str | None = None
+    if settings.telegram_webhook_url:
+        secret = settings.telegram_webhook_secret
+        webhook_secret = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
+        routes.append(
+            webhook_route(application, urlsplit(settings.telegram_webhook_url).path, webhook_secret)
+        )
+    web = WebServer(settings.http_host, settings.http_port, routes) if settings.web_server_needed else None
+    bot_username, bot_id = application.bot.username, application.bot.id
+    albums = AlbumCollector(
+        ALBUM_WAIT_SECONDS,
+        lambda messages: album_complete(application.bot_data["services"], messages, bot_username, bot_id),
+    )
+    loopwatch = LoopWatch()
+    loopwatch.start()
+    application.bot_data["services"] = Services(
+        settings=settings, http=http, store=store, notifier=notifier, jobs=jobs, albums=albums,
+        regions=RegionService(store, jobs, notifier, http), web=web, loopwatch=loopwatch,
+        webhook_secret=webhook_secret,
+    )  # fmt: skip
+    if web is not None:
+        await web.start()
+    try:
+        await application.bot.set_my_commands(list(COMMANDS))
+    except TelegramError as exc:
+        log.warning("could not register the command menu: %s", exc)
+    await jobs.start()
+
+
+async def stop_services(application: BotApplication) -> None:
+    """Stop background work (its state is in SQLite), let pending edits out, close clients."""
     services = application.bot_data.get("services")
     if not isinstance(services, Services):
         return

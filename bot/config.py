@@ -6,9 +6,10 @@ maps 1:1 to an upper-case environment variable of the same name.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -27,6 +28,8 @@ class Settings(BaseSettings):
     acedata_max_concurrency: int = Field(5, ge=1, le=1000)
     acedata_submit_interval: float = Field(1.0, ge=0, le=60)
     acedata_busy_backoff: float = Field(5.0, ge=0, le=600)
+    acedata_stall_seconds: float = Field(90.0, gt=0, le=3600)
+    acedata_callback: bool = False
     log_level: str = "INFO"
     job_timeout_minutes: float = Field(10.0, gt=0, le=24 * 60)
 
@@ -35,6 +38,10 @@ class Settings(BaseSettings):
     http_host: str = "0.0.0.0"
     http_port: int = Field(8080, ge=1, le=65535)
     media_ttl_hours: float = Field(24.0, gt=0, le=24 * 365)
+
+    # Webhook mode (long polling when unset).
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
 
     # Telegram pacing (Telegram's documented limits; lower them only if Telegram tells you to).
     progress_edit_interval: float = Field(5.0, ge=0, le=60)
@@ -49,7 +56,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
-    @field_validator("public_url")
+    @field_validator("public_url", "telegram_webhook_url")
     @classmethod
     def _public_url(cls, value: str | None) -> str | None:
         if not value:
@@ -73,6 +80,25 @@ class Settings(BaseSettings):
             raise ValueError("must not be empty")
         return value
 
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("may only contain A-Z, a-z, 0-9, _ and - (1 to 256 characters)")
+        return value
+
+    @model_validator(mode="after")
+    def _callback_needs_public_url(self) -> Settings:
+        if self.acedata_callback and not self.public_url:
+            raise ValueError("ACEDATA_CALLBACK=true needs PUBLIC_URL (AceData must reach the bot)")
+        return self
+
+    @property
+    def web_server_needed(self) -> bool:
+        return bool(self.public_url or self.telegram_webhook_url)
+
     @property
     def media_dir(self) -> Path:
         return self.database_path.parent / "media"
@@ -86,7 +112,9 @@ class Settings(BaseSettings):
 def describe_error(error: ValidationError) -> str:
     """One line naming the offending variable, for operators reading a crash-looping container."""
     first = error.errors()[0]
-    name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+    if not first["loc"]:  # a rule across settings: its message names them
+        return f"configuration error: {first['msg'].removeprefix('Value error, ')}"
+    name = str(first["loc"][0]).upper()
     if first["type"] == "missing":
         return f"configuration error: {name} is required but not set"
     return f"configuration error: {name}: {first['msg']}"

@@ -29,6 +29,7 @@ class Services:
     regions: RegionService
     web: WebServer | None
     loopwatch: LoopWatch
+    webhook_secret: str | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

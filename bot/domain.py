@@ -63,6 +63,7 @@ class Job:
     updated_at: float = 0.0
     started_at: float | None = None
     sources: tuple[Picture, ...] = ()  # pictures for an image prompt or blend, in order
+    callback_secret: str | None = None  # path secret of this job's AceData callback URL
 
     @property
     def is_group(self) -> bool:
@@ -107,6 +108,7 @@ class Button:
     chat_id: int
     message_id: int
     pressed: bool = False
+    job_id: int | None = None  # for a Retry button: the job it re-queues
 
 
 @dataclass(frozen=True)

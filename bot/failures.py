@@ -22,14 +22,20 @@ from bot.imagine import (
 
 MISCONFIGURED = "The bot is misconfigured, so it cannot draw right now. Please tell the bot's admin."
 BUSY = "Midjourney is too busy right now. Please try again in a few minutes."
-DEADLINE = "This took too long and was stopped. Please try again."
 
 
 @dataclass(frozen=True)
 class Failure:
     text: str
     operator: bool = False  # the operator must fix something (token, endpoint, credit)
+    retryable: bool = False  # the same request may well work later: offer a Retry button
 
+
+DEADLINE = Failure("This took too long and was stopped. Please try again.", retryable=True)
+INTERRUPTED = Failure(
+    "The bot restarted before Midjourney confirmed this request, so it was not sent again.", retryable=True
+)
+INTERNAL = Failure("Something went wrong inside the bot. Please try again.", retryable=True)
 
 _BY_CODE: dict[str, Failure] = {
     "forbidden": Failure("Midjourney's moderation rejected this prompt. Please reword it."),
@@ -41,9 +47,9 @@ _BY_CODE: dict[str, Failure] = {
     "token_expired": Failure(MISCONFIGURED, operator=True),
     "no_token": Failure(MISCONFIGURED, operator=True),
     "no_api": Failure(MISCONFIGURED, operator=True),
-    "timeout": Failure("Midjourney took too long to draw this. Please try again."),
-    "too_many_requests": Failure(BUSY),
-    "rate_limited": Failure(BUSY),
+    "timeout": Failure("Midjourney took too long to draw this. Please try again.", retryable=True),
+    "too_many_requests": Failure(BUSY, retryable=True),
+    "rate_limited": Failure(BUSY, retryable=True),
 }
 
 
@@ -66,9 +72,9 @@ def explain(error: ImagineError) -> Failure:
     if isinstance(error, QuotaExhausted | Moderated):
         return for_code(error.code, error.message)
     if isinstance(error, RateLimited):
-        return Failure(BUSY)
+        return Failure(BUSY, retryable=True)
     if isinstance(error, TimedOut):
         return _BY_CODE["timeout"]
     if isinstance(error, NetworkError):
-        return Failure("Could not reach Midjourney. Please try again in a minute.")
-    return Failure("Midjourney had a temporary problem. Please try again in a minute.")
+        return Failure("Could not reach Midjourney. Please try again in a minute.", retryable=True)
+    return Failure("Midjourney had a temporary problem. Please try again in a minute.", retryable=True)

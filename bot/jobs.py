@@ -11,18 +11,20 @@ followed through the tasks API until it finishes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import logging
 import random
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from pydantic import ValidationError
+
 from bot.domain import Button, Image, Job, JobState, JobView, Picture, Requester
-from bot.failures import DEADLINE, Failure, explain, for_code
+from bot.failures import DEADLINE, INTERNAL, INTERRUPTED, Failure, explain, for_code
 from bot.imagine import (
     ImagineClient,
     ImagineError,
@@ -30,7 +32,6 @@ from bot.imagine import (
     ImagineResult,
     NetworkError,
     RateLimited,
-    StreamBroken,
     Unavailable,
 )
 from bot.media import MediaError
@@ -68,9 +69,11 @@ class JobConfig:
     busy_retries: int = 6
     busy_backoff: float = 5.0
     position_refresh: float = 1.0
+    callback_base: str | None = None  # {PUBLIC_URL}/acedata when AceData callbacks are on
 
 
 REGION_ACTION = "variation_region"
+RETRY_ACTION = "retry"
 
 
 class Pressed(enum.Enum):
@@ -108,6 +111,7 @@ class JobService:
         self._press_lock = asyncio.Lock()
         self._positions_dirty = False
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._inbox: dict[int, asyncio.Queue[ImagineResult]] = {}
 
     # lifecycle
 
@@ -171,6 +175,8 @@ class JobService:
                 return PressOutcome(Pressed.UNKNOWN)
             if button.action == REGION_ACTION:
                 return PressOutcome(Pressed.PICK_REGION, button)
+            if button.action == RETRY_ACTION:
+                return await self._retry(button)
             if await self._store.active_job_for_button(key) is not None:
                 return PressOutcome(Pressed.BUSY, button)
             image = await self._store.get_image(button.image_id)
@@ -182,6 +188,21 @@ class JobService:
             )  # fmt: skip
             await self._store.mark_pressed(key)
         self._notifier.show_buttons(image, await self._store.buttons_for_image(image.image_id))
+        return PressOutcome(Pressed.STARTED, button)
+
+    async def _retry(self, button: Button) -> PressOutcome:
+        """Retry on a failed job: the same request again, on the same message."""
+        job = await self._store.get_job(button.job_id or 0)
+        if job is None:
+            return PressOutcome(Pressed.UNKNOWN)
+        if job.state not in {JobState.FAILED, JobState.INTERRUPTED}:
+            return PressOutcome(Pressed.BUSY, button)
+        job = await self._set(
+            job, state=JobState.QUEUED, error=None, attempts=0, task_id=None, callback_secret=None,
+            progress=0, preview_url=None, started_at=None,
+        )  # fmt: skip
+        self._notifier.update(JobView(job, position=len(self._waiting) + 1))
+        self._enqueue(job)
         return PressOutcome(Pressed.STARTED, button)
 
     async def start_action(
@@ -248,7 +269,7 @@ class JobService:
                 raise
             except Exception:
                 log.exception("job %s crashed", job.id)
-                await self._fail(job, Failure("Something went wrong inside the bot. Please try again."))
+                await self._fail(job, INTERNAL)
             finally:
                 self._running -= 1
 
@@ -289,27 +310,74 @@ class JobService:
         self._notifier.update(JobView(job))
         try:
             async with asyncio.timeout(self._remaining(job)):
-                async for result in self._client.stream(self._request(job)):
-                    job = await self._progress(job, result)
-                    if result.is_final:
-                        await self._complete(job, result)
-                        return
+                if self._config.callback_base:
+                    await self._submit_with_callback(job)
+                else:
+                    await self._stream(job)
         except RateLimited as exc:
             await self._retry_later(job, exc.retry_after)
-        except StreamBroken as exc:
-            await self._recover(job, exc)
         except Unavailable as exc:
-            if job.task_id is None and job.attempts < 2:
+            if job.attempts < 2:
                 log.warning("job %s: upstream unavailable (%s); retrying once", job.id, exc)
                 await self._retry_later(job, 2.0)
             else:
                 await self._fail(job, explain(exc))
         except NetworkError as exc:
-            await self._recover(job, exc)
+            await self._fail(job, explain(exc))
         except ImagineError as exc:
             await self._fail(job, explain(exc))
         except TimeoutError:
-            await self._fail(job, Failure(DEADLINE))
+            await self._fail(job, DEADLINE)
+
+    async def _stream(self, job: Job) -> None:
+        """Submit with a live ndjson stream; if it breaks once the task is known, follow the task."""
+        try:
+            async for result in self._client.stream(self._request(job)):
+                job = await self._progress(job, result)
+                if result.is_final:
+                    await self._complete(job, result)
+                    return
+        except NetworkError as exc:  # includes StreamBroken
+            task_id = job.task_id or exc.task_id
+            if task_id is None:
+                raise
+            log.info("job %s: stream lost (%s); following task %s", job.id, exc, task_id)
+            if job.task_id is None:
+                job = await self._set(job, task_id=task_id, state=JobState.RUNNING)
+            await self._follow(job)
+
+    async def _submit_with_callback(self, job: Job) -> None:
+        """Callback mode: AceData POSTs progress and the result to a per-job secret URL."""
+        secret = secrets.token_urlsafe(24)
+        job = await self._set(job, callback_secret=secret)
+        inbox = self._inbox.setdefault(job.id, asyncio.Queue())
+        request = self._request(job).model_copy(
+            update={"callback_url": f"{self._config.callback_base}/{secret}"}
+        )
+        try:
+            task_id = await self._client.submit(request, progress=True)
+        except BaseException:
+            self._inbox.pop(job.id, None)
+            raise
+        job = await self._set(job, task_id=task_id, state=JobState.RUNNING)
+        await self._follow(job, inbox)
+
+    async def on_callback(self, secret: str, payload: object) -> bool:
+        """A POST to a job's callback URL; False (→ 404) for unknown secrets and forged bodies."""
+        job = await self._store.job_by_callback(secret)
+        if job is None or job.state.finished:
+            return False
+        try:
+            result = ImagineResult.model_validate(payload)
+        except ValidationError:
+            return False
+        if job.task_id and result.task_id and result.task_id != job.task_id:
+            log.warning("job %s: callback for another task (%s); ignored", job.id, result.task_id)
+            return False
+        inbox = self._inbox.get(job.id)
+        if inbox is not None:
+            inbox.put_nowait(result)
+        return True
 
     async def _host_pictures(self, job: Job) -> Job:
         """Public URLs for the job's pictures, hosted once; the prompt sent is `urls… text`."""
@@ -319,41 +387,58 @@ class JobService:
         urls = await asyncio.gather(*(host.url_for(p) for p in job.sources))
         return await self._set(job, upstream_prompt=" ".join([*urls, job.prompt]).strip())
 
-    async def _recover(self, job: Job, exc: NetworkError) -> None:
-        """The stream broke: if upstream knows the task, follow it instead of submitting again."""
-        task_id = job.task_id or exc.task_id
-        if task_id is None:
-            await self._fail(job, explain(exc))
-            return
-        log.info("job %s: stream lost (%s); following task %s", job.id, exc, task_id)
-        if job.task_id is None:
-            job = await self._set(job, task_id=task_id, state=JobState.RUNNING)
-        await self._follow(job)
-
-    async def _follow(self, job: Job) -> None:
-        """Poll the tasks API until the task finishes or the job's deadline passes."""
-        delay = self._config.poll_interval
+    async def _follow(self, job: Job, inbox: asyncio.Queue[ImagineResult] | None = None) -> None:
+        """Wait for a known task to finish: from callbacks when they come, else by polling the
+        tasks API with backoff, until the job's deadline. Never submits again. Without `inbox`
+        (a resumed or broken-stream job) the first thing it does is ask the tasks API."""
         assert job.task_id is not None
-        while True:
-            try:
-                record = await self._client.retrieve(job.task_id)
-            except ImagineError as exc:
-                log.warning("job %s: polling task %s failed: %s", job.id, job.task_id, exc)
-            else:
-                result = record.response
-                if result is not None and result.error is not None:
-                    await self._fail(job, for_code(result.error.code, result.error.message))
+        poll_now = inbox is None
+        inbox = inbox or self._inbox.setdefault(job.id, asyncio.Queue())
+        scale = 4.0 if self._config.callback_base and job.callback_secret else 1.0
+        delay = self._config.poll_interval * scale
+        current: Job | None = job
+        try:
+            while current is not None:
+                if poll_now:
+                    polled = await self._poll(current)
+                    delay = min(delay * 1.5, self._config.poll_interval_max * scale)
+                    if polled is not None and (current := await self._absorb(current, polled)) is None:
+                        return
+                remaining = self._remaining(current)
+                if remaining <= 0:
+                    await self._fail(current, DEADLINE)
                     return
-                if result is not None and result.is_final:
-                    await self._complete(job, result)
-                    return
-                if result is not None and result.success:
-                    job = await self._progress(job, result)
-            if self._remaining(job) <= 0:
-                await self._fail(job, Failure(DEADLINE))
-                return
-            await asyncio.sleep(min(delay, max(self._remaining(job), 0.1)))
-            delay = min(delay * 1.5, self._config.poll_interval_max)
+                try:
+                    pushed = await asyncio.wait_for(inbox.get(), timeout=min(delay, remaining))
+                except TimeoutError:
+                    poll_now = True
+                    continue
+                current = await self._absorb(current, pushed)
+                poll_now = False
+        finally:
+            self._inbox.pop(job.id, None)
+
+    async def _absorb(self, job: Job, result: ImagineResult) -> Job | None:
+        """Apply one result of a followed task; None once the job has ended."""
+        if result.error is not None or not result.success:
+            error = result.error
+            await self._fail(
+                job, for_code(error.code if error else "unknown", error.message if error else "")
+            )
+            return None
+        if result.is_final:
+            await self._complete(job, result)
+            return None
+        return await self._progress(job, result)
+
+    async def _poll(self, job: Job) -> ImagineResult | None:
+        assert job.task_id is not None
+        try:
+            record = await self._client.retrieve(job.task_id)
+        except ImagineError as exc:
+            log.warning("job %s: polling task %s failed: %s", job.id, job.task_id, exc)
+            return None
+        return record.response
 
     def _remaining(self, job: Job) -> float:
         started = job.started_at or job.created_at or time.time()
@@ -442,12 +527,18 @@ class JobService:
         await asyncio.sleep(delay)
         self._enqueue(job)
 
-    async def _fail(self, job: Job, failure: Failure) -> None:
+    async def _fail(self, job: Job, failure: Failure, state: JobState = JobState.FAILED) -> None:
+        """End the job with an explanation (and a Retry button when trying again may help)."""
         if failure.operator:
             log.error("job %s needs the operator: %s", job.id, failure.text)
-        job = await self._set(job, state=JobState.FAILED, error=failure.text, finished_at=time.time())
-        with contextlib.suppress(Exception):
-            await self._notifier.finish(JobView(job))
+        else:
+            log.info("job %s failed: %s", job.id, failure.text)
+        job = await self._set(job, state=state, error=failure.text, finished_at=time.time())
+        buttons = (await self._store.retry_button(job),) if failure.retryable and job.message_id else ()
+        try:
+            await self._notifier.finish(JobView(job, buttons=buttons))
+        except Exception:
+            log.exception("job %s: could not show the failure", job.id)
 
     async def _set(self, job: Job, **changes: Any) -> Job:
         await self._store.update_job(job.id, **changes)
@@ -466,15 +557,8 @@ class JobService:
             elif job.task_id:
                 self._enqueue(job, first=True)
             elif job.state is JobState.SUBMITTING:
-                await self._interrupted(job)
+                # Sent, but no task id came back before the bot stopped: it may be running (and
+                # charged) upstream, so it is never resubmitted behind the user's back.
+                self._spawn(self._fail(job, INTERRUPTED, JobState.INTERRUPTED), name=f"interrupted-{job.id}")
             else:
                 self._enqueue(replace(job, state=JobState.QUEUED))
-
-    async def _interrupted(self, job: Job) -> None:
-        """Sent, but no task id came back before the bot stopped: never resubmit behind the
-        user's back (it may be running and charged); say so instead."""
-        job = await self._set(
-            job, state=JobState.INTERRUPTED, finished_at=time.time(),
-            error="The bot restarted before Midjourney confirmed this request. Please send it again.",
-        )  # fmt: skip
-        self._spawn(self._notifier.finish(JobView(job)), name=f"interrupted-{job.id}")

@@ -33,6 +33,7 @@ _LABELS = {
     **{f"upscale{i}": f"U{i}" for i in range(1, 5)},
     **{f"variation{i}": f"V{i}" for i in range(1, 5)},
     "reroll": "🔄",
+    "retry": "🔁 Retry",
     "upscale_2x": "Upscale 2x",
     "upscale_4x": "Upscale 4x",
     "upscale_subtle": "Upscale (Subtle)",

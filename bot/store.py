@@ -121,12 +121,18 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX pickers_message ON pickers(chat_id, message_id);
     """,
+    # 4: Retry buttons on failed jobs; AceData callbacks
+    """
+    ALTER TABLE buttons ADD COLUMN job_id INTEGER;
+    ALTER TABLE jobs ADD COLUMN callback_secret TEXT;
+    CREATE UNIQUE INDEX jobs_callback ON jobs(callback_secret);
+    """,
 )
 
 _JOB_COLUMNS = (
     "chat_id", "chat_type", "user_id", "first_name", "username", "prompt", "upstream_prompt", "action",
     "parent_image_id", "mode", "mask", "reply_to", "message_id", "button_key", "state", "task_id", "progress",
-    "preview_url", "error", "result_image_id", "attempts", "sources",
+    "preview_url", "error", "result_image_id", "attempts", "sources", "callback_secret",
 )  # fmt: skip
 _UPDATABLE = frozenset(_JOB_COLUMNS) | {"started_at", "finished_at"}
 
@@ -162,6 +168,7 @@ def _job(row: aiosqlite.Row) -> Job:
         updated_at=row["updated_at"],
         started_at=row["started_at"],
         sources=_pictures(row["sources"]),
+        callback_secret=row["callback_secret"],
     )
 
 
@@ -206,8 +213,9 @@ def _image(row: aiosqlite.Row) -> Image:
 
 def _button(row: aiosqlite.Row) -> Button:
     return Button(
-        row["key"], row["image_id"], row["action"], row["chat_id"], row["message_id"], bool(row["pressed"])
-    )
+        row["key"], row["image_id"], row["action"], row["chat_id"], row["message_id"], bool(row["pressed"]),
+        row["job_id"],
+    )  # fmt: skip
 
 
 class Store:
@@ -271,7 +279,7 @@ class Store:
             "button_key": job.button_key, "state": str(job.state), "task_id": job.task_id,
             "progress": job.progress, "preview_url": job.preview_url, "error": job.error,
             "result_image_id": job.result_image_id, "attempts": job.attempts,
-            "sources": _pictures_json(job.sources),
+            "sources": _pictures_json(job.sources), "callback_secret": job.callback_secret,
         }  # fmt: skip
 
     async def update_job(self, job_id: int, **fields: Any) -> None:
@@ -347,6 +355,27 @@ class Store:
         )
         await self._db.commit()
         return tuple(Button(r[0], image_id, r[2], chat_id, message_id) for r in rows)
+
+    async def retry_button(self, job: Job) -> Button:
+        """The Retry button of a failed job (one per job, reused)."""
+        assert job.message_id is not None
+        async with self._db.execute("SELECT * FROM buttons WHERE job_id = ? LIMIT 1", (job.id,)) as cur:
+            row = await cur.fetchone()
+        if row:
+            return _button(row)
+        key = new_key()
+        await self._db.execute(
+            "INSERT INTO buttons (key, image_id, action, chat_id, message_id, owner_id, position, created_at, job_id)"
+            " VALUES (?, '', 'retry', ?, ?, ?, 0, ?, ?)",
+            (key, job.chat_id, job.message_id, job.requester.user_id, time.time(), job.id),
+        )
+        await self._db.commit()
+        return Button(key, "", "retry", job.chat_id, job.message_id, job_id=job.id)
+
+    async def job_by_callback(self, secret: str) -> Job | None:
+        async with self._db.execute("SELECT * FROM jobs WHERE callback_secret = ?", (secret,)) as cur:
+            row = await cur.fetchone()
+        return _job(row) if row else None
 
     async def buttons_for_image(self, image_id: str) -> tuple[Button, ...]:
         async with self._db.execute(

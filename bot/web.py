@@ -19,7 +19,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.jobs import JobService
 from bot.media import LocalHost
+
+CALLBACK_PATH = "/acedata"
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +36,21 @@ def media_route(host: LocalHost) -> Route:
         return FileResponse(path, media_type=mime, headers={"Cache-Control": "public, max-age=3600"})
 
     return Route("/media/{name}", media, methods=["GET", "HEAD"])
+
+
+def callback_route(jobs: JobService) -> Route:
+    """AceData POSTs results to `{PUBLIC_URL}/acedata/<per-job secret>`; anything else is 404."""
+
+    async def callback(request: Request) -> Response:
+        try:
+            payload = await request.json()
+        except ValueError:
+            return PlainTextResponse("not found", status_code=404)
+        if not await jobs.on_callback(request.path_params["secret"], payload):
+            return PlainTextResponse("not found", status_code=404)
+        return PlainTextResponse("ok")
+
+    return Route(CALLBACK_PATH + "/{secret}", callback, methods=["POST"])
 
 
 class WebServer:

@@ -116,12 +116,14 @@ class ImagineClient:
                             return
         raise StreamBroken("the stream ended before the final result", task_id=task_id)
 
-    async def submit(self, request: ImagineRequest) -> str:
-        """Start a task without waiting for it (`callback_url` set, or async); returns its id."""
+    async def submit(self, request: ImagineRequest, *, progress: bool = False) -> str:
+        """Start a task without waiting for it (`callback_url` set, or async); returns its id.
+        With `progress`, every progress line is POSTed to the callback too, not only the result."""
         body = request.body()
         if not request.callback_url:
             body["async"] = True
-        data = await self._post_json(f"{self._base}/midjourney/imagine", body)
+        headers = {"Accept": NDJSON} if progress else None
+        data = await self._post_json(f"{self._base}/midjourney/imagine", body, headers)
         task_id = data.get("task_id")
         if not isinstance(task_id, str) or not task_id:
             raise Unavailable(200, "malformed", "the answer carried no task_id")
@@ -158,10 +160,12 @@ class ImagineClient:
             raise Unavailable(response.status_code, "malformed", "the upload answer carried no file_url")
         return url
 
-    async def _post_json(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def _post_json(
+        self, url: str, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         with _translate(body.get("id") if isinstance(body.get("id"), str) else None):
             response = await self._http.post(
-                url, json=body, headers=self._headers, timeout=httpx.Timeout(30.0)
+                url, json=body, headers={**self._headers, **(headers or {})}, timeout=httpx.Timeout(30.0)
             )
             if response.status_code >= 400:
                 raise _error_from_response(response.status_code, response.content, response.headers)

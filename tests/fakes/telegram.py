@@ -183,6 +183,7 @@ class FakeTelegram(FakeServer):
         self.allowed_updates: list[str] = []
         self._file_paths: dict[str, JSON] = {}
         self._updates: list[JSON] = []
+        self.sent_updates: dict[int, JSON] = {}
         self._next_update_id = 1
         self._next_message_ids: dict[int, int] = {}
         self._callback_seq = 0
@@ -398,7 +399,16 @@ class FakeTelegram(FakeServer):
         update = {"update_id": self._next_update_id, kind: payload}
         self._next_update_id += 1
         self._updates.append(update)
+        self.sent_updates[update["update_id"]] = copy.deepcopy(update)
         return update
+
+    def redeliver(self, update_id: int) -> None:
+        """Queue an already delivered update again, as Telegram does when a crashed bot never
+        confirmed it."""
+        with self._lock:
+            self._updates.append(copy.deepcopy(self.sent_updates[update_id]))
+            self._updates.sort(key=lambda u: u["update_id"])
+        self._call_soon(self._wake)
 
     def _set_webhook(self, params: Params, files: Files) -> bool:
         url = str(params.get("url") or "")
