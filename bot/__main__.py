@@ -12,10 +12,31 @@ from bot.app import run
 from bot.config import Settings, describe_error
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level)
+class RedactingFormatter(logging.Formatter):
+    """Replaces secrets in every formatted line, tracebacks included: PTB logs its token-bearing
+    base URL at DEBUG, and an exception message may quote a URL."""
+
+    def __init__(self, fmt: str, secrets: list[str]) -> None:
+        super().__init__(fmt)
+        self._secrets = [s for s in secrets if len(s) >= 4]
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self._secrets:
+            text = text.replace(secret, "<redacted>")
+        return text
+
+
+def configure_logging(settings: Settings) -> None:
+    handler = logging.StreamHandler()
+    secrets = [settings.telegram_bot_token.get_secret_value(), settings.acedata_api_token.get_secret_value(),
+               settings.platform_token.get_secret_value()]  # fmt: skip
+    if settings.telegram_webhook_secret:
+        secrets.append(settings.telegram_webhook_secret.get_secret_value())
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets))
+    logging.basicConfig(level=settings.log_level, handlers=[handler])
     # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
-    for noisy in ("httpx", "httpcore", "hpack"):
+    for noisy in ("httpx", "httpcore", "hpack", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -25,7 +46,7 @@ def main() -> int:
     except ValidationError as exc:
         print(describe_error(exc), file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings)
     asyncio.run(run(settings))
     return 0
 

@@ -114,3 +114,23 @@ def _newest_reply(tg: FakeTelegram, source: FakeMessage) -> FakeMessage:
         return replies[-1]
 
     return tg.wait_for(newest, timeout=15)
+
+
+def test_help_menu_and_privacy_of_logs(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+) -> None:
+    bot = make_bot(LOG_LEVEL="DEBUG").start()
+    assert [c["command"] for c in tg.calls_of("setMyCommands")[0].params["commands"]] == [
+        "imagine",
+        "blend",
+        "help",
+    ]
+    chat = FakeTelegram.private(ANN)
+    for command in ("/start", "/help"):
+        request = tg.user_message(chat, ANN, command)
+        text = reply_to(tg, chat["id"], request).rendered()[0] or ""
+        assert "/imagine a red fox in snow" in text and "U1–U4" in text
+    request = tg.user_message(chat, ANN, "/imagine a <b>bold</b> & fox")
+    result = finished(tg, reply_to(tg, chat["id"], request))
+    assert result.rendered()[0] == "a <b>bold</b> & fox – @ann"
+    assert BOT_TOKEN not in bot.log() and BOT_TOKEN.split(":")[1] not in bot.log()

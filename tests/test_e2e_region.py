@@ -33,7 +33,9 @@ def answer(tg: FakeTelegram, query_id: str) -> dict[str, object]:
     return tg.wait_for(lambda: tg.answers.get(query_id), timeout=10)
 
 
-def test_region_picker_to_masked_job(tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]) -> None:
+def test_region_picker_to_masked_job(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+) -> None:
     ace.single_raw_size = (1030, 771)
     bot = make_bot().start()
     single = single_image(tg)
@@ -56,7 +58,9 @@ def test_region_picker_to_masked_job(tg: FakeTelegram, ace: FakeAceData, make_bo
 
     for cell in ("1", "6"):
         tg.press(GROUP, ANN, picker.message_id, data_of(picker_state(tg, picker), cell))
-        tg.wait_for(lambda c=cell: f"✅ {c}" in sum(labels(picker_state(tg, picker)), []), timeout=10)  # type: ignore[misc]
+        tg.wait_for(
+            lambda c=cell: any(f"✅ {c}" in row for row in labels(picker_state(tg, picker))), timeout=10
+        )  # type: ignore[misc]
     assert "Selected: 1, 6" in caption(tg, picker)
     assert picker_state(tg, picker).photo != first_overlay, "the overlay shows the selection"
 

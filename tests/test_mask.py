@@ -36,7 +36,9 @@ def test_mask_size_and_exact_pixels() -> None:
     histogram = mask.histogram()
     assert histogram[0] + histogram[255] == width * height
     white = histogram[255]
-    assert white == sum((r - l) * (b - t) for l, t, r, b in (cell_box(c, width, height) for c in chosen))
+    assert white == sum(
+        (x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in (cell_box(c, width, height) for c in chosen)
+    )
 
 
 def test_mask_base64_is_a_png() -> None:

@@ -1,0 +1,47 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from bot.config import Settings
+
+
+def _run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot"], env=env, cwd=cwd, capture_output=True, text=True, timeout=30
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "configuration error: TELEGRAM_BOT_TOKEN is required but not set"),
+        ({"TELEGRAM_BOT_TOKEN": "t"}, "configuration error: ACEDATA_API_TOKEN is required but not set"),
+        ({"TELEGRAM_BOT_TOKEN": "t", "ACEDATA_API_TOKEN": "a", "ACEDATA_MAX_CONCURRENCY": "lots"},
+         "configuration error: ACEDATA_MAX_CONCURRENCY: Input should be a valid integer"),
+        ({"TELEGRAM_BOT_TOKEN": "t", "ACEDATA_API_TOKEN": "a", "TELEGRAM_API_URL": "ftp://x"},
+         "configuration error: TELEGRAM_API_URL: Value error, must start with http:// or https://"),
+        ({"TELEGRAM_BOT_TOKEN": "t", "ACEDATA_API_TOKEN": "a", "ACEDATA_CALLBACK": "true"},
+         "configuration error: ACEDATA_CALLBACK=true needs PUBLIC_URL"),
+    ],
+)  # fmt: skip
+def test_bad_settings_exit_2_with_one_line(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    result = _run_bot({"PATH": os.environ["PATH"], **env}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith(message), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_dotenv_is_read_and_secrets_stay_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=123:abc\nACEDATA_API_TOKEN=ace\nLOG_LEVEL=debug\n")
+    settings = Settings()
+    assert isinstance(settings.telegram_bot_token, SecretStr)
+    assert "123:abc" not in repr(settings) and "123:abc" not in str(settings.model_dump())
+    assert settings.log_level == "DEBUG"
+    assert settings.platform_token.get_secret_value() == "ace"
+    assert settings.database_path == Path("data/bot.sqlite3")
+    assert settings.acedata_max_concurrency == 5

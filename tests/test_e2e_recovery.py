@@ -1,0 +1,136 @@
+"""Nothing lost: crashes, graceful stops, redelivered updates and upstream faults."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.fakes import FakeAceData, FakeTelegram
+from tests.harness import BotProcess, settle
+from tests.test_e2e_core import data_of, finished, labels, reply_to
+
+USERS = [FakeTelegram.user(100 + i, f"User{i}", f"user{i}") for i in range(10)]
+ANN = FakeTelegram.user(11, "Ann", "ann")
+PRIVATE = FakeTelegram.private(ANN)
+
+
+def running_tasks(ace: FakeAceData) -> int:
+    return sum(1 for t in ace.tasks.values() if t["state"] == "running")
+
+
+def test_kill_9_during_ten_jobs_resumes_without_resubmitting(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+) -> None:
+    ace.steps, ace.step_delay = 4, 0.6
+    bot = make_bot(ACEDATA_MAX_CONCURRENCY="10").start()
+    chats = [FakeTelegram.private(u) for u in USERS]
+    requests = [
+        tg.user_message(chat, user, f"/imagine job {i}")
+        for i, (chat, user) in enumerate(zip(chats, USERS, strict=True))
+    ]
+    ace.wait_for(lambda: running_tasks(ace) == 10 and all(t["lines"] for t in ace.tasks.values()), timeout=15)
+    bot.kill()
+    bot.start()
+    for chat, request in zip(chats, requests, strict=True):
+        result = finished(tg, reply_to(tg, chat["id"], request), timeout=30)
+        assert result.photo
+    assert len(ace.requests) == 10, "every job was submitted exactly once"
+    assert ace.task_queries, "the restarted bot asked the tasks API"
+
+
+def test_sent_without_task_id_is_interrupted_with_retry(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+) -> None:
+    ace.step_delay = 3.0  # the first line (with the task id) comes late
+    bot = make_bot().start()
+    request = tg.user_message(PRIVATE, ANN, "/imagine a slow fox")
+    ace.wait_for(lambda: ace.requests, timeout=10)
+    bot.kill()
+    bot.start()
+    message = reply_to(tg, PRIVATE["id"], request)
+    key = (PRIVATE["id"], message.message_id)
+    tg.wait_for(lambda: labels(tg.messages[key]) == [["🔁 Retry"]], timeout=10)
+    assert "not sent again" in (tg.messages[key].rendered()[0] or "")
+    assert len(ace.requests) == 1
+    ace.step_delay = 0.1
+    tg.press(PRIVATE, ANN, message.message_id, data_of(tg.messages[key], "🔁 Retry"))
+    finished(tg, message, timeout=20)
+    assert len(ace.requests) == 2
+
+
+def test_sigterm_stops_fast_and_the_job_finishes_after_restart(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+) -> None:
+    ace.steps, ace.step_delay = 4, 0.8
+    bot = make_bot().start()
+    request = tg.user_message(PRIVATE, ANN, "/imagine a calm fox")
+    ace.wait_for(lambda: any(t["lines"] for t in ace.tasks.values()), timeout=10)
+    assert bot.stop(timeout=10) == 0
+    assert "stopped" in bot.log()
+    bot.start()
+    finished(tg, reply_to(tg, PRIVATE["id"], request), timeout=20)
+    assert len(ace.requests) == 1
+
+
+def test_redelivered_update_is_handled_once(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+) -> None:
+    bot = make_bot().start()
+    request = tg.user_message(PRIVATE, ANN, "/imagine a single fox")
+    finished(tg, reply_to(tg, PRIVATE["id"], request))
+    assert bot.stop() == 0
+    update_id = max(tg.sent_updates)
+    tg.redeliver(update_id)
+    bot.start()
+    bot.wait_log("handled before")
+    settle(0.5)
+    assert len(ace.requests) == 1
+    assert len([m for m in tg.bot_messages(PRIVATE["id"]) if m.reply_to_message_id == request]) == 1
+
+
+def test_cut_stream_finishes_by_polling(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+) -> None:
+    ace.steps = 4
+    ace.cut_stream_at(40)
+    make_bot().start()
+    request = tg.user_message(PRIVATE, ANN, "/imagine a cut fox")
+    finished(tg, reply_to(tg, PRIVATE["id"], request), timeout=20)
+    assert len(ace.requests) == 1 and ace.task_queries
+
+
+def test_stalled_stream_finishes_by_polling(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+) -> None:
+    ace.stall_stream_at(50, 8.0)
+    make_bot(ACEDATA_STALL_SECONDS="1").start()
+    request = tg.user_message(PRIVATE, ANN, "/imagine a stalled fox")
+    finished(tg, reply_to(tg, PRIVATE["id"], request), timeout=20)
+    assert len(ace.requests) == 1 and ace.task_queries
+
+
+def test_500_then_success_and_429_storm(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+) -> None:
+    make_bot().start()
+    ace.fail_next(500, "api_error", "hiccup")
+    first = tg.user_message(PRIVATE, ANN, "/imagine after a hiccup")
+    finished(tg, reply_to(tg, PRIVATE["id"], first), timeout=20)
+    assert len(ace.requests) == 2
+
+    ace.fail_next(429, "too_many_requests", "slow down", times=6)
+    storm = [tg.user_message(PRIVATE, ANN, f"/imagine storm {i}") for i in range(3)]
+    for request in storm:
+        finished(tg, reply_to(tg, PRIVATE["id"], request), timeout=30)
+    assert len(ace.requests) == 2 + 6 + 3
+
+
+def test_job_deadline(tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]) -> None:
+    ace.steps, ace.step_delay = 3, 2.0
+    make_bot(JOB_TIMEOUT_MINUTES="0.03").start()
+    request = tg.user_message(PRIVATE, ANN, "/imagine a very slow fox")
+    message = reply_to(tg, PRIVATE["id"], request)
+    key = (PRIVATE["id"], message.message_id)
+    text = tg.wait_for(lambda: "❌" in (tg.messages[key].rendered()[0] or "") and tg.messages[key].rendered()[0],
+                       timeout=15)  # fmt: skip
+    assert "took too long" in str(text)
+    assert labels(tg.messages[key]) == [["🔁 Retry"]]
