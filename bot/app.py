@@ -7,7 +7,8 @@ import logging
 import secrets
 import signal
 import time
-from typing import cast
+from collections.abc import Coroutine
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -147,12 +148,13 @@ async def start_services(application: BotApplication, settings: Settings) -> Non
     )
     ttl = settings.media_ttl_hours * 3600
     routes: list[BaseRoute] = []
+    background: list[Coroutine[Any, Any, None]] = []
     host: Host
     if settings.public_url:
         local = LocalHost(settings.media_dir, settings.public_url, ttl)
-        local.sweep()
         host = local
         routes.append(media_route(local))
+        background.append(local.sweep_forever())
     else:
         host = AceDataHost(client)
     callback_base = f"{settings.public_url}{CALLBACK_PATH}" if settings.acedata_callback else None
@@ -178,7 +180,11 @@ async def start_services(application: BotApplication, settings: Settings) -> Non
         routes.append(
             webhook_route(application, urlsplit(settings.telegram_webhook_url).path, webhook_secret)
         )
-    web = WebServer(settings.http_host, settings.http_port, routes) if settings.web_server_needed else None
+    web = (
+        WebServer(settings.http_host, settings.http_port, routes, background)
+        if settings.web_server_needed
+        else None
+    )
     bot_username, bot_id = application.bot.username, application.bot.id
     albums = AlbumCollector(
         ALBUM_WAIT_SECONDS,

@@ -8,6 +8,7 @@ The same Telegram picture (`file_unique_id`) is hosted once and reused while it 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -106,6 +107,14 @@ class LocalHost:
         if path.stat().st_mtime + self._ttl < time.time():
             return None
         return path, MIME[ext]
+
+    async def sweep_forever(self, every: float = 3600.0) -> None:
+        """Owned by the web server's lifetime: expired pictures are deleted hourly."""
+        while True:
+            removed = await asyncio.to_thread(self.sweep)
+            if removed:
+                log.info("deleted %d expired pictures", removed)
+            await asyncio.sleep(every)
 
     def sweep(self) -> int:
         """Delete expired files; returns how many."""

@@ -129,7 +129,6 @@ class TelegramNotifier:
         self._limits = limits
         self._global = GlobalBucket(limits.global_per_second)
         self._chats: dict[int, _Chat] = {}
-        self._closing = False
 
     # the Notifier protocol
 
@@ -179,7 +178,6 @@ class TelegramNotifier:
 
     async def aclose(self, timeout: float = 5.0) -> None:
         """Give pending final states a moment to go out, then stop the workers."""
-        self._closing = True
         tasks = [c.task for c in self._chats.values() if c.task is not None]
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)

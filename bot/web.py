@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
@@ -54,7 +56,15 @@ def callback_route(jobs: JobService) -> Route:
 
 
 class WebServer:
-    def __init__(self, host: str, port: int, routes: list[BaseRoute]) -> None:
+    """Serves `routes`; `background` coroutines (e.g. the media sweeper) live as long as it does."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        routes: list[BaseRoute],
+        background: list[Coroutine[Any, Any, None]] | None = None,
+    ) -> None:
         self._config = Config()
         self._config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
         self._config.accesslog = None
@@ -63,16 +73,23 @@ class WebServer:
         self._app = Starlette(routes=routes)
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._background = background or []
+        self._helpers: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(
+        loop = asyncio.get_running_loop()
+        self._task = loop.create_task(
             serve(self._app, self._config, shutdown_trigger=self._stop.wait),  # type: ignore[arg-type]
             name="web-server",
         )
+        self._helpers = [loop.create_task(coro) for coro in self._background]
         await asyncio.sleep(0)
         log.info("web server listening on %s", self._config.bind[0])
 
     async def stop(self) -> None:
+        for helper in self._helpers:
+            helper.cancel()
+        await asyncio.gather(*self._helpers, return_exceptions=True)
         self._stop.set()
         if self._task is not None:
             with contextlib.suppress(Exception, asyncio.CancelledError):

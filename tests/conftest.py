@@ -12,6 +12,8 @@ import pytest
 from tests.fakes import FakeAceData, FakeTelegram
 from tests.harness import ACEDATA_TOKEN, BOT_TOKEN, BotProcess, bot_env
 
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 _PREFIXES = ("TELEGRAM_", "ACEDATA_", "DATABASE_", "LOG_", "PUBLIC_", "HTTP_", "MEDIA_", "PROGRESS_", "JOB_")
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import render
@@ -28,8 +30,14 @@ async def only_once(update: Update, context: BotContext) -> None:
 
 
 async def on_error(update: object, context: BotContext) -> None:
+    """Log the traceback for the operator; tell the user something went wrong, never crash."""
     log.error("handler failed", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat is not None:
-        services = context.application.bot_data.get("services")
-        if services is not None:
-            services.notifier.say(update.effective_chat.id, "⚠️ Something went wrong. Please try again.")
+    if not isinstance(update, Update):
+        return
+    if update.callback_query is not None:
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer("Something went wrong. Please try again.")
+        return
+    services = context.application.bot_data.get("services")
+    if update.effective_chat is not None and services is not None:
+        services.notifier.say(update.effective_chat.id, "⚠️ Something went wrong. Please try again.")

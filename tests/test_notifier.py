@@ -1,0 +1,177 @@
+"""TelegramNotifier with a stub Bot: coalescing, retry_after, skipped edits, upload fallbacks."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from telegram.error import BadRequest, RetryAfter
+
+from bot.domain import Button, Image, Job, JobState, JobView, Requester
+from bot.notifier import PHOTO_UPLOAD_LIMIT, Limits, TelegramNotifier
+from bot.render import MessageSpec
+
+FAST = Limits(chat_interval=0.0, group_per_minute=1000, global_per_second=1000, progress_interval=0.05)
+
+
+@dataclass
+class _Sent:
+    message_id: int
+
+
+class StubBot:
+    """Records calls; `script` maps a method to exceptions to raise on its next calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, float, dict[str, Any]]] = []
+        self.script: dict[str, list[Exception]] = {}
+        self._next_id = 100
+
+    async def _call(self, method: str, **params: Any) -> _Sent:
+        self.calls.append((method, time.monotonic(), params))
+        failures = self.script.get(method)
+        if failures:
+            raise failures.pop(0)
+        self._next_id += 1
+        return _Sent(params.get("message_id") or self._next_id)
+
+    async def send_message(self, chat_id: int, text: str, **kw: Any) -> _Sent:
+        return await self._call("send_message", chat_id=chat_id, text=text, **kw)
+
+    async def send_photo(self, chat_id: int, photo: Any, **kw: Any) -> _Sent:
+        return await self._call("send_photo", chat_id=chat_id, photo=photo, **kw)
+
+    async def edit_message_text(self, text: str, chat_id: int, message_id: int, **kw: Any) -> _Sent:
+        return await self._call("edit_message_text", text=text, chat_id=chat_id, message_id=message_id, **kw)
+
+    async def edit_message_caption(self, chat_id: int, message_id: int, **kw: Any) -> _Sent:
+        return await self._call("edit_message_caption", chat_id=chat_id, message_id=message_id, **kw)
+
+    async def edit_message_media(self, media: Any, chat_id: int, message_id: int, **kw: Any) -> _Sent:
+        return await self._call(
+            "edit_message_media", media=media, chat_id=chat_id, message_id=message_id, **kw
+        )
+
+    async def edit_message_reply_markup(self, chat_id: int, message_id: int, **kw: Any) -> _Sent:
+        return await self._call("edit_message_reply_markup", chat_id=chat_id, message_id=message_id, **kw)
+
+    def methods(self) -> list[str]:
+        return [c[0] for c in self.calls]
+
+
+def _job(**changes: Any) -> Job:
+    job = Job(id=1, chat_id=-5, chat_type="group", requester=Requester(1, "Ann", "ann"), prompt="fox",
+              upstream_prompt="fox", reply_to=7)  # fmt: skip
+    for key, value in changes.items():
+        setattr(job, key, value)
+    return job
+
+
+def _notifier(
+    bot: StubBot, payload: bytes = b"\x89PNG" + b"0" * 100, limits: Limits = FAST
+) -> TelegramNotifier:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, content=payload)))
+    return TelegramNotifier(bot, http, limits)  # type: ignore[arg-type]
+
+
+def _done(message_id: int) -> JobView:
+    image = Image(
+        "img", "t", "https://cdn.test/a.png", actions=("upscale1",), chat_id=-5, message_id=message_id
+    )
+    return JobView(
+        _job(state=JobState.DONE, message_id=message_id), image, (Button("k" * 8, "img", "upscale1", -5, 9),)
+    )
+
+
+async def test_only_the_newest_progress_state_is_sent() -> None:
+    bot = StubBot()
+    notifier = _notifier(bot, limits=Limits(chat_interval=0, group_per_minute=1000, global_per_second=1000,
+                                            progress_interval=0.3))  # fmt: skip
+    message_id = await notifier.create(JobView(_job()))
+    for progress in range(1, 40):
+        notifier.update(JobView(_job(state=JobState.RUNNING, progress=progress, message_id=message_id)))
+        await asyncio.sleep(0.01)
+    await notifier.finish(_done(message_id))
+    texts = [c[2].get("text") for c in bot.calls if c[0] == "edit_message_text"]
+    assert len(texts) <= 3, texts  # throttled to one edit per 0.3 s
+    assert bot.methods()[-1] == "edit_message_media"
+    await notifier.aclose()
+
+
+async def test_identical_state_is_not_sent_again() -> None:
+    bot = StubBot()
+    notifier = _notifier(bot)
+    message_id = await notifier.create(JobView(_job()))
+    await notifier.finish(_done(message_id))
+    await notifier.finish(_done(message_id))
+    assert bot.methods() == ["send_message", "edit_message_media"]
+    await notifier.aclose()
+
+
+async def test_retry_after_is_honoured_and_the_state_delivered() -> None:
+    bot = StubBot()
+    bot.script["edit_message_media"] = [RetryAfter(1)]
+    notifier = _notifier(bot)
+    message_id = await notifier.create(JobView(_job()))
+    await asyncio.wait_for(notifier.finish(_done(message_id)), 5)
+    edits = [c for c in bot.calls if c[0] == "edit_message_media"]
+    assert len(edits) == 2 and edits[1][1] - edits[0][1] >= 1.0
+    await notifier.aclose()
+
+
+async def test_refused_url_is_uploaded_and_big_files_become_documents() -> None:
+    bot = StubBot()
+    refused = BadRequest("Failed to get http url content")
+    bot.script["edit_message_media"] = [refused]
+    notifier = _notifier(bot)
+    message_id = await notifier.create(JobView(_job()))
+    await notifier.finish(_done(message_id))
+    media = [c[2]["media"] for c in bot.calls if c[0] == "edit_message_media"]
+    assert media[0].media == "https://cdn.test/a.png"
+    assert media[1].type == "photo" and not isinstance(media[1].media, str)  # uploaded bytes
+    await notifier.aclose()
+
+    big = StubBot()
+    big.script["edit_message_media"] = [BadRequest("Failed to get http url content")]
+    notifier = _notifier(big, payload=b"\x89PNG" + b"0" * (PHOTO_UPLOAD_LIMIT + 1))
+    message_id = await notifier.create(JobView(_job()))
+    await notifier.finish(_done(message_id))
+    media = [c[2]["media"] for c in big.calls if c[0] == "edit_message_media"]
+    assert [m.type for m in media] == ["photo", "document"]
+    await notifier.aclose()
+
+
+async def test_deleted_progress_message_gets_the_result_anew() -> None:
+    bot = StubBot()
+    bot.script["edit_message_media"] = [BadRequest("Message to edit not found")]
+    notifier = _notifier(bot)
+    message_id = await notifier.create(JobView(_job()))
+    new_id = await notifier.finish(_done(message_id))
+    assert new_id != message_id and bot.methods()[-1] == "send_photo"
+    await notifier.aclose()
+
+
+async def test_text_edit_on_a_photo_falls_back_to_caption() -> None:
+    bot = StubBot()
+    bot.script["edit_message_text"] = [BadRequest("There is no text in the message to edit")]
+    notifier = _notifier(bot)
+    notifier.show(-5, 55, MessageSpec("failed", final=True))
+    await asyncio.sleep(0.2)
+    assert bot.methods() == ["edit_message_text", "edit_message_caption"]
+    await notifier.aclose()
+
+
+async def test_group_pacing_keeps_twenty_a_minute() -> None:
+    bot = StubBot()
+    notifier = _notifier(bot, limits=Limits(chat_interval=0, group_per_minute=3, global_per_second=1000))
+    for i in range(5):
+        notifier.say(-5, f"hello {i}")
+    await asyncio.sleep(0.3)
+    assert len(bot.calls) == 3, "the fourth waits for the minute window"
+    notifier.say(42, "private chats are not held back by a group")
+    await asyncio.sleep(0.2)
+    assert bot.calls[-1][2]["chat_id"] == 42
+    await notifier.aclose(timeout=0.1)
