@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -105,6 +106,12 @@ def bot_env(*, telegram_url: str, acedata_url: str, data_dir: Path, **overrides:
     }
     env.update(overrides)
     return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def settle(seconds: float = 0.3) -> None:

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 
 import httpx
 
 from tests.fakes import FakeAceData, FakeTelegram
-from tests.harness import BotProcess, settle
+from tests.harness import BotProcess, free_port, settle
 from tests.test_e2e_core import finished, reply_to
 
 GROUP = FakeTelegram.group()
 ANN = FakeTelegram.user(11, "Ann", "ann")
 PRIVATE = FakeTelegram.private(ANN)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_burst_of_30_in_one_group_under_flood_control(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +9,7 @@ import httpx
 import pytest
 
 from tests.fakes import FakeAceData, FakeTelegram, make_jpeg, make_png
-from tests.harness import BOT_TOKEN, BotProcess
+from tests.harness import BOT_TOKEN, BotProcess, free_port
 from tests.test_e2e_core import finished, reply_to
 
 GROUP = FakeTelegram.group()
@@ -160,16 +159,10 @@ def test_six_photo_album_and_sticker_are_refused(
     assert not ace.requests
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_self_hosting_serves_pictures_and_nothing_else(
     tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
 ) -> None:
-    port = _free_port()
+    port = free_port()
     public = f"http://127.0.0.1:{port}"
     make_bot(PUBLIC_URL=public, HTTP_HOST="127.0.0.1", HTTP_PORT=str(port)).start()
     photo = make_jpeg(300, 200, (1, 2, 3))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from tests.fakes import FakeAceData, FakeTelegram
 from tests.harness import BotProcess, settle
 from tests.test_e2e_core import data_of, finished, labels, reply_to
@@ -87,23 +89,17 @@ def test_redelivered_update_is_handled_once(
     assert len([m for m in tg.bot_messages(PRIVATE["id"]) if m.reply_to_message_id == request]) == 1
 
 
-def test_cut_stream_finishes_by_polling(
-    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+@pytest.mark.parametrize("fault", ["cut", "stall"])
+def test_broken_stream_finishes_by_polling(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess], fault: str
 ) -> None:
     ace.steps = 4
-    ace.cut_stream_at(40)
-    make_bot().start()
-    request = tg.user_message(PRIVATE, ANN, "/imagine a cut fox")
-    finished(tg, reply_to(tg, PRIVATE["id"], request), timeout=20)
-    assert len(ace.requests) == 1 and ace.task_queries
-
-
-def test_stalled_stream_finishes_by_polling(
-    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
-) -> None:
-    ace.stall_stream_at(50, 8.0)
+    if fault == "cut":
+        ace.cut_stream_at(40)
+    else:
+        ace.stall_stream_at(50, 8.0)
     make_bot(ACEDATA_STALL_SECONDS="1").start()
-    request = tg.user_message(PRIVATE, ANN, "/imagine a stalled fox")
+    request = tg.user_message(PRIVATE, ANN, f"/imagine a {fault} fox")
     finished(tg, reply_to(tg, PRIVATE["id"], request), timeout=20)
     assert len(ace.requests) == 1 and ace.task_queries
 
