@@ -72,12 +72,17 @@ def build_application(settings: Settings) -> BotApplication:
         .build(),
     )
     application.add_handler(TypeHandler(Update, only_once), group=-1)
-    application.add_handler(CommandHandler(["imagine", "blend"], command))
-    application.add_handler(CommandHandler(["start", "help"], help_command))
-    application.add_handler(MessageHandler(_InAlbum() & (filters.PHOTO | filters.Document.ALL), album_item))
-    application.add_handler(MessageHandler(_CAPTION_COMMAND, command))
+    new = filters.UpdateType.MESSAGE  # an edited /imagine must not start a second job
+    application.add_handler(CommandHandler(["imagine", "blend"], command, filters=new))
+    application.add_handler(CommandHandler(["start", "help"], help_command, filters=new))
+    application.add_handler(
+        MessageHandler(new & _InAlbum() & (filters.PHOTO | filters.Document.ALL), album_item)
+    )
+    application.add_handler(MessageHandler(new & _CAPTION_COMMAND, command))
     application.add_handler(CallbackQueryHandler(button))
-    application.add_handler(MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, picker_prompt))
+    application.add_handler(
+        MessageHandler(new & filters.REPLY & filters.TEXT & ~filters.COMMAND, picker_prompt)
+    )
     application.add_error_handler(on_error)
     return application
 

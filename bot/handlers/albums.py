@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import Message
 
+log = logging.getLogger(__name__)
 Complete = Callable[[list[Message]], Awaitable[None]]
 
 
@@ -34,8 +36,12 @@ class AlbumCollector:
         await asyncio.sleep(self._wait)
         self._timers.pop(key, None)
         messages = sorted(self._items.pop(key, []), key=lambda m: m.message_id)
-        if messages:
+        if not messages:
+            return
+        try:
             await self._on_complete(messages)
+        except Exception:
+            log.exception("handling album %s failed", key[1])
 
     async def aclose(self) -> None:
         timers = list(self._timers.values())
