@@ -173,6 +173,7 @@ async def start_services(application: BotApplication, settings: Settings) -> Non
             busy_backoff=settings.acedata_busy_backoff,
             deadline=settings.job_timeout_minutes * 60,
             callback_base=callback_base,
+            per_user=settings.user_max_active_jobs,
         ),
         pictures=MediaService(store, host, telegram_fetch(application.bot), ttl),
     )

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     acedata_callback: bool = False
     log_level: str = "INFO"
     job_timeout_minutes: float = Field(10.0, gt=0, le=24 * 60)
+    user_max_active_jobs: int = Field(10, ge=0, le=10_000)
 
     # The built-in web server and picture hosting.
     public_url: str | None = None

@@ -70,6 +70,7 @@ class JobConfig:
     busy_backoff: float = 5.0
     position_refresh: float = 1.0
     callback_base: str | None = None  # {PUBLIC_URL}/acedata when AceData callbacks are on
+    per_user: int = 0  # jobs one user may have in progress at once (0: no limit)
 
 
 REGION_ACTION = "variation_region"
@@ -80,6 +81,7 @@ class Pressed(enum.Enum):
     STARTED = "started"
     PICK_REGION = "pick_region"  # Vary (Region): the caller opens a picker instead
     BUSY = "busy"  # that button's job is still running
+    LIMIT = "limit"  # the user has too many jobs in progress
     UNKNOWN = "unknown"  # not a key we issued (or from another chat)
 
 
@@ -108,7 +110,7 @@ class JobService:
         self._running = 0
         self._submit_lock = asyncio.Lock()
         self._next_submit = 0.0
-        self._press_lock = asyncio.Lock()
+        self._admit_lock = asyncio.Lock()
         self._positions_dirty = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._inbox: dict[int, asyncio.Queue[ImagineResult]] = {}
@@ -145,6 +147,12 @@ class JobService:
 
     # entry points for handlers
 
+    async def _over_limit(self, user_id: int) -> bool:
+        """True when this user already has `per_user` jobs in progress (one user cannot starve
+        everybody else's queue). Call with `_admit_lock` held, so check and insert are atomic."""
+        limit = self._config.per_user
+        return bool(limit) and await self._store.active_jobs_of(user_id) >= limit
+
     async def imagine(
         self,
         *,
@@ -154,22 +162,26 @@ class JobService:
         reply_to: int | None,
         prompt: Prompt,
         pictures: tuple[Picture, ...] = (),
-    ) -> Job:
-        """Queue a generation; `pictures` (and URLs typed first) make an image prompt or a blend."""
+    ) -> Job | None:
+        """Queue a generation; `pictures` (and URLs typed first) make an image prompt or a blend.
+        None when the user already has too many jobs in progress."""
         sources = pictures + tuple(Picture(url=url) for url in prompt.image_urls)
-        job = await self._store.create_job(
-            Job(
-                id=0, chat_id=chat_id, chat_type=chat_type, requester=requester, prompt=prompt.text,
-                upstream_prompt=None if sources else prompt.full, mode=prompt.mode, reply_to=reply_to,
-                sources=sources,
-            )
-        )  # fmt: skip
+        async with self._admit_lock:
+            if await self._over_limit(requester.user_id):
+                return None
+            job = await self._store.create_job(
+                Job(
+                    id=0, chat_id=chat_id, chat_type=chat_type, requester=requester, prompt=prompt.text,
+                    upstream_prompt=None if sources else prompt.full, mode=prompt.mode, reply_to=reply_to,
+                    sources=sources,
+                )
+            )  # fmt: skip
         self._spawn(self._announce(job), name=f"announce-{job.id}")
         return job
 
     async def press(self, key: str, *, chat_id: int, chat_type: str, requester: Requester) -> PressOutcome:
         """A tap on a result's button: start that action unless it is already running."""
-        async with self._press_lock:
+        async with self._admit_lock:
             button = await self._store.get_button(key)
             if button is None or button.chat_id != chat_id:
                 return PressOutcome(Pressed.UNKNOWN)
@@ -179,6 +191,8 @@ class JobService:
                 return await self._retry(button)
             if await self._store.active_job_for_button(key) is not None:
                 return PressOutcome(Pressed.BUSY, button)
+            if await self._over_limit(requester.user_id):
+                return PressOutcome(Pressed.LIMIT, button)
             image = await self._store.get_image(button.image_id)
             if image is None:
                 return PressOutcome(Pressed.UNKNOWN)

@@ -251,6 +251,10 @@ def usage() -> str:
     )
 
 
+def too_many_jobs() -> str:
+    return "You already have several pictures in progress. Please wait for one to finish."
+
+
 def blend_count(found: int) -> str:
     if found > 5:
         return f"/blend mixes 2 to 5 images, but I found {found}. Please use at most 5."

@@ -126,6 +126,7 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE buttons ADD COLUMN job_id INTEGER;
     ALTER TABLE jobs ADD COLUMN callback_secret TEXT;
     CREATE UNIQUE INDEX jobs_callback ON jobs(callback_secret);
+    CREATE INDEX jobs_user ON jobs(user_id, state);
     """,
 )
 
@@ -305,6 +306,15 @@ class Store:
             f"SELECT * FROM jobs WHERE state NOT IN ({', '.join('?' * len(finished))}) ORDER BY id", finished
         ) as cur:
             return [_job(row) for row in await cur.fetchall()]
+
+    async def active_jobs_of(self, user_id: int) -> int:
+        finished = [str(s) for s in JobState if s.finished]
+        async with self._db.execute(
+            f"SELECT COUNT(*) FROM jobs WHERE user_id = ? AND state NOT IN ({', '.join('?' * len(finished))})",
+            [user_id, *finished],
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
 
     async def active_job_for_button(self, key: str) -> Job | None:
         finished = [str(s) for s in JobState if s.finished]

@@ -85,3 +85,16 @@ def test_queue_positions_and_concurrency_cap(
     last = [h["text"] or "" for h in results[2].history]
     assert any("Queued (position 2)" in s for s in last), last
     assert len(ace.requests) == 3
+
+
+def test_one_user_cannot_fill_the_queue(tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]) -> None:
+    ace.step_delay = 0.5
+    make_bot(USER_MAX_ACTIVE_JOBS="2").start()
+    requests = [tg.user_message(CHAT, USER, f"/imagine greedy fox {i}") for i in range(3)]
+    refusal = reply_to(tg, CHAT["id"], requests[2])
+    assert "already have several pictures in progress" in (refusal.rendered()[0] or "")
+    for request in requests[:2]:
+        finished(tg, reply_to(tg, CHAT["id"], request))
+    assert len(ace.requests) == 2
+    later = tg.user_message(CHAT, USER, "/imagine patient fox")
+    finished(tg, reply_to(tg, CHAT["id"], later))

@@ -6,6 +6,7 @@ import html
 
 from telegram import CallbackQuery, Update
 
+from bot import render
 from bot.context import BotContext
 from bot.handlers.common import requester
 from bot.jobs import Pressed
@@ -45,6 +46,8 @@ async def button(update: Update, context: BotContext) -> None:
     elif outcome.result is Pressed.PICK_REGION:
         await query.answer("Pick the squares to repaint.")
         await services.regions.open(outcome.button, user)
+    elif outcome.result is Pressed.LIMIT:
+        await query.answer(render.too_many_jobs(), show_alert=True)
     elif outcome.result is Pressed.BUSY:
         await query.answer(f"{action_label(outcome.button.action)} is already in progress.")
     else:

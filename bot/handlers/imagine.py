@@ -102,10 +102,12 @@ async def start(
     if name == "blend" and not 2 <= found <= MAX_IMAGE_URLS:
         _reply(services, message, render.blend_count(found))
         return
-    await services.jobs.imagine(
+    job = await services.jobs.imagine(
         chat_id=message.chat_id, chat_type=message.chat.type, requester=requester(message.from_user),
         reply_to=message.message_id, prompt=prompt, pictures=pictures,
     )  # fmt: skip
+    if job is None:
+        _reply(services, message, render.too_many_jobs())
 
 
 def _reply(services: Services, message: Message, text: str) -> None:
