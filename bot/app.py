@@ -41,6 +41,7 @@ from bot.notifier import Limits, TelegramNotifier
 from bot.regions import RegionService
 from bot.store import Store
 from bot.web import CALLBACK_PATH, WebServer, callback_route, media_route
+from bot.webapp import WEBAPP_PATH, webapp_routes
 
 log = logging.getLogger(__name__)
 
@@ -186,11 +187,15 @@ async def start_services(application: BotApplication, settings: Settings) -> Non
         routes.append(
             webhook_route(application, urlsplit(settings.telegram_webhook_url).path, webhook_secret)
         )
-    web = (
-        WebServer(settings.http_host, settings.http_port, routes, background)
-        if settings.web_server_needed
-        else None
-    )
+    draw_base = None
+    if settings.public_url and settings.public_url.startswith("https://"):
+        draw_base = f"{settings.public_url}{WEBAPP_PATH}"  # Mini Apps must be served over https
+    regions = RegionService(store, jobs, notifier, http, draw_base)
+    if settings.public_url:
+        routes.extend(webapp_routes(regions, settings.telegram_bot_token.get_secret_value()))
+    web = None
+    if settings.web_server_needed:
+        web = WebServer(settings.http_host, settings.http_port, routes, background)
     bot_username, bot_id = application.bot.username, application.bot.id
     albums = AlbumCollector(
         ALBUM_WAIT_SECONDS,
@@ -200,7 +205,7 @@ async def start_services(application: BotApplication, settings: Settings) -> Non
     loopwatch.start()
     application.bot_data["services"] = Services(
         settings=settings, http=http, store=store, notifier=notifier, jobs=jobs, albums=albums,
-        regions=RegionService(store, jobs, notifier, http), web=web, loopwatch=loopwatch,
+        regions=regions, web=web, loopwatch=loopwatch,
         webhook_secret=webhook_secret,
     )  # fmt: skip
     if web is not None:

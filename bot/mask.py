@@ -68,3 +68,19 @@ def overlay_jpeg(picture: bytes, cells: Iterable[int], grid: int = GRID) -> byte
     out = io.BytesIO()
     merged.save(out, format="JPEG", quality=85)
     return out.getvalue()
+
+
+def mask_from_drawing(drawing: bytes, width: int, height: int) -> str | None:
+    """A freehand drawing (painted strokes on transparency, any size) → base64 mask PNG of exactly
+    width × height, white where painted; None when nothing was painted."""
+    with Image.open(io.BytesIO(drawing)) as source:
+        source.load()
+        painted = source.getchannel("A") if "A" in source.getbands() else source.convert("L")
+    binary = painted.point(lambda value: 255 if value > 0 else 0).resize(
+        (width, height), Image.Resampling.NEAREST
+    )
+    if binary.getbbox() is None:
+        return None
+    out = io.BytesIO()
+    binary.save(out, format="PNG", optimize=True)
+    return base64.b64encode(out.getvalue()).decode("ascii")

@@ -28,6 +28,7 @@ from telegram import (
     InputMediaPhoto,
     Message,
     ReplyParameters,
+    WebAppInfo,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -105,7 +106,15 @@ def _markup(rows: Keyboard) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(b.label, callback_data=b.callback_data, url=b.url) for b in row]
+            [
+                InlineKeyboardButton(
+                    b.label,
+                    callback_data=b.callback_data,
+                    url=b.url,
+                    web_app=WebAppInfo(b.web_app) if b.web_app else None,
+                )
+                for b in row
+            ]
             for row in rows
         ]
     )

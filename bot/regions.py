@@ -24,7 +24,7 @@ from PIL import Image as PILImage
 from bot import render
 from bot.domain import Button, Image, Picker, Requester
 from bot.jobs import REGION_ACTION, JobService
-from bot.mask import CELLS, mask_base64, overlay_jpeg
+from bot.mask import CELLS, mask_base64, mask_from_drawing, overlay_jpeg
 from bot.media import MAX_IMAGE_BYTES, download
 from bot.store import Store, new_key
 
@@ -58,8 +58,16 @@ class Outcome:
 
 
 class RegionService:
-    def __init__(self, store: Store, jobs: JobService, display: Display, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        store: Store,
+        jobs: JobService,
+        display: Display,
+        http: httpx.AsyncClient,
+        draw_base: str | None = None,
+    ) -> None:
         self._store = store
+        self._draw_base = draw_base  # {PUBLIC_URL}/webapp/region when the Mini App can be offered
         self._jobs = jobs
         self._display = display
         self._http = http
@@ -129,6 +137,11 @@ class RegionService:
             return Outcome(Answer.CLOSED)
         width, height = await self._full_size(image)
         mask = await asyncio.to_thread(mask_base64, width, height, sorted(picker.cells))
+        return await self._start(picker, image, mask, user, chat_type)
+
+    async def _start(
+        self, picker: Picker, image: Image, mask: str, user: Requester, chat_type: str
+    ) -> Outcome:
         picker = replace(picker, state="submitted")
         await self._store.save_picker(picker)
         await self._jobs.start_action(
@@ -171,7 +184,36 @@ class RegionService:
             return render.picker_message(picker, None)
         picture = await self._picture(picker.image_id)
         overlay = await asyncio.to_thread(overlay_jpeg, picture, sorted(picker.cells))
-        return render.picker_message(picker, overlay)
+        # Telegram allows Mini App buttons in private chats only.
+        draw_url = f"{self._draw_base}/{picker.key}" if self._draw_base and picker.chat_id > 0 else None
+        return render.picker_message(picker, overlay, draw_url)
+
+    async def page_data(self, key: str) -> tuple[Picker, Image] | None:
+        """What the Draw mask page shows: an open picker and its image."""
+        picker = await self._store.get_picker(key)
+        if picker is None or picker.state != "open":
+            return None
+        image = await self._store.get_image(picker.image_id)
+        return (picker, image) if image is not None else None
+
+    async def submit_drawing(self, key: str, user: Requester, drawing: bytes, prompt: str | None) -> Outcome:
+        """The Mini App's freehand mask (the caller has verified Telegram's signature)."""
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            picker = await self._store.get_picker(key)
+            if picker is None or picker.state != "open" or picker.message_id is None:
+                return Outcome(Answer.CLOSED)
+            if user.user_id != picker.owner.user_id:
+                return Outcome(Answer.NOT_YOURS, picker.owner)
+            image = await self._store.get_image(picker.image_id)
+            if image is None:
+                return Outcome(Answer.CLOSED)
+            width, height = await self._full_size(image)
+            mask = await asyncio.to_thread(mask_from_drawing, drawing, width, height)
+            if mask is None:
+                return Outcome(Answer.EMPTY)
+            if prompt and prompt.strip():
+                picker = replace(picker, prompt=" ".join(prompt.split())[:1000])
+            return await self._start(picker, image, mask, user, "private")
 
     async def _picture(self, image_id: str) -> bytes:
         if image_id in self._pictures:

@@ -59,11 +59,12 @@ _ACTION_VERBS = {
 
 @dataclass(frozen=True)
 class KeyButton:
-    """One inline button: exactly one of `callback_data` and `url` is set."""
+    """One inline button: exactly one of `callback_data`, `url` and `web_app` is set."""
 
     label: str
     callback_data: str | None = None
     url: str | None = None
+    web_app: str | None = None  # a Mini App URL (https, private chats only)
 
 
 Keyboard = tuple[tuple[KeyButton, ...], ...]
@@ -99,8 +100,9 @@ def parse_picker(data: str | None) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
-def picker_message(picker: Picker, overlay: bytes | None) -> MessageSpec:
-    """The region picker: the overlay, what is chosen, and a toggle per grid cell."""
+def picker_message(picker: Picker, overlay: bytes | None, draw_url: str | None = None) -> MessageSpec:
+    """The region picker: the overlay, what is chosen, and a toggle per grid cell; with
+    `draw_url`, a Mini App button to paint the area freehand instead."""
     chosen = ", ".join(str(c) for c in sorted(picker.cells)) or "nothing yet"
     prompt = html.escape(_clip(picker.prompt, 300)) if picker.prompt else "the original prompt"
     if picker.state == "submitted":
@@ -132,6 +134,8 @@ def picker_message(picker: Picker, overlay: bytes | None) -> MessageSpec:
             KeyButton("✖️ Cancel", picker_data(picker.key, "x")),
         )
     )
+    if draw_url:
+        rows.append((KeyButton("🖌 Draw mask", web_app=draw_url),))
     return MessageSpec(body=body, photo=overlay, keyboard=tuple(rows))
 
 
