@@ -183,7 +183,7 @@ def headline(job: Job, status: str | None, limit: int = CAPTION_LIMIT) -> str:
 
 def status_of(view: JobView) -> str:
     job = view.job
-    mode = f" ({job.mode})" if job.mode else ""
+    mode = f" ({job.mode or 'fast'})"  # upstream's default speed
     if job.state is JobState.QUEUED:
         if view.position:
             return f"Queued (position {view.position})"

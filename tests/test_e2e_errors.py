@@ -87,7 +87,9 @@ def test_queue_positions_and_concurrency_cap(
     assert len(ace.requests) == 3
 
 
-def test_one_user_cannot_fill_the_queue(tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]) -> None:
+def test_one_user_cannot_fill_the_queue(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+) -> None:
     ace.step_delay = 0.5
     make_bot(USER_MAX_ACTIVE_JOBS="2").start()
     requests = [tg.user_message(CHAT, USER, f"/imagine greedy fox {i}") for i in range(3)]
