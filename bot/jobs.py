@@ -11,12 +11,13 @@ followed through the tasks API until it finishes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
 import random
 import secrets
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -106,7 +107,7 @@ class JobService:
         self._notifier = notifier
         self._config = config
         self._waiting: OrderedDict[int, Job] = OrderedDict()
-        self._has_work = asyncio.Event()
+        self._idle: deque[asyncio.Future[None]] = deque()  # one per idle worker
         self._running = 0
         self._submit_lock = asyncio.Lock()
         self._next_submit = 0.0
@@ -262,13 +263,28 @@ class JobService:
         self._waiting[job.id] = job
         if first:
             self._waiting.move_to_end(job.id, last=False)
-        self._has_work.set()
+        self._wake_one()
         self._positions_dirty = True
+
+    def _wake_one(self) -> None:
+        """Hand the new job to one idle worker. (An Event wakes every idle worker, up to
+        ACEDATA_MAX_CONCURRENCY of them, for each queued job: a thundering herd of task wake-ups.)"""
+        while self._idle:
+            waiter = self._idle.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
 
     async def _take(self) -> Job:
         while not self._waiting:
-            self._has_work.clear()
-            await self._has_work.wait()
+            waiter = asyncio.get_running_loop().create_future()
+            self._idle.append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake_one()  # woken for a job it will not take: pass it on
+                raise
         _, job = self._waiting.popitem(last=False)
         self._positions_dirty = True
         return job
@@ -346,11 +362,12 @@ class JobService:
     async def _stream(self, job: Job) -> None:
         """Submit with a live ndjson stream; if it breaks once the task is known, follow the task."""
         try:
-            async for result in self._client.stream(self._request(job)):
-                job = await self._progress(job, result)
-                if result.is_final:
-                    await self._complete(job, result)
-                    return
+            async with contextlib.aclosing(self._client.stream(self._request(job))) as results:
+                async for result in results:
+                    job = await self._progress(job, result)
+                    if result.is_final:
+                        await self._complete(job, result)
+                        return
         except NetworkError as exc:  # includes StreamBroken
             task_id = job.task_id or exc.task_id
             if task_id is None:

@@ -58,6 +58,7 @@ class Limits:
     group_per_minute: int = 20
     global_per_second: int = 30
     progress_interval: float = 4.0
+    chat_burst: int = 2  # a result may follow another call into the chat at once (see ChatPacer)
 
 
 @dataclass
@@ -91,6 +92,7 @@ class _Chat:
         self.last_edit: dict[int, float] = {}
         self.wake = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self.open: set[int] = set()  # messages of jobs whose result is still to come
 
     def remember(self, message_id: int, spec: MessageSpec) -> None:
         self.applied[message_id] = spec
@@ -143,7 +145,9 @@ class TelegramNotifier:
 
     async def create(self, view: JobView) -> int:
         """Send the job's first message (a reply to the request) and return its id."""
-        return await self.post(view.job.chat_id, message_for(view), view.job.reply_to)
+        message_id = await self.post(view.job.chat_id, message_for(view), view.job.reply_to)
+        self._chat(view.job.chat_id).open.add(message_id)
+        return message_id
 
     def update(self, view: JobView) -> None:
         """Show a job's newest state soon; older pending states of that message are dropped."""
@@ -170,6 +174,7 @@ class TelegramNotifier:
         if job.message_id is None:
             return await self.create(view)
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._chat(job.chat_id).open.discard(job.message_id)
         self._edit(job.chat_id, job.message_id, message_for(view), None, job.reply_to, future)
         return await future
 
@@ -201,7 +206,10 @@ class TelegramNotifier:
         chat = self._chats.get(chat_id)
         if chat is None:
             per_minute = self._limits.group_per_minute if chat_id < 0 else None
-            chat = _Chat(chat_id, ChatPacer(interval=self._limits.chat_interval, per_minute=per_minute))
+            pacer = ChatPacer(
+                interval=self._limits.chat_interval, per_minute=per_minute, burst=self._limits.chat_burst
+            )
+            chat = _Chat(chat_id, pacer)
             self._chats[chat_id] = chat
         return chat
 
@@ -264,8 +272,23 @@ class TelegramNotifier:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(chat.wake.wait(), op)
                 continue
-            await chat.pacer.wait()
+            # Wait until the chat may take this kind of call, and only then choose what to send:
+            # a result that arrived meanwhile goes first (it never waits behind a progress edit).
+            self._requeue(chat, op)
+            delay = chat.pacer.delay(**self._keep(chat, op))
+            if delay > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(chat.wake.wait(), delay)
+                continue
             await self._global.take()
+            picked = self._next(chat)
+            if picked is None or isinstance(picked, float):
+                continue
+            op = picked
+            if chat.pacer.delay(**self._keep(chat, op)) > 0:
+                self._requeue(chat, op)
+                continue
+            chat.pacer.record()
             try:
                 await self._perform(chat, op)
             except RetryAfter as exc:
@@ -276,6 +299,16 @@ class TelegramNotifier:
             except Exception as exc:  # a failed call must never stop the chat's worker
                 log.exception("giving up on a Telegram call in chat %s", chat.id)
                 self._fail(op, exc)
+
+    @staticmethod
+    def _keep(chat: _Chat, op: _Edit | _Send) -> dict[str, int]:
+        """Calls to leave in hand: only results may use the chat's last call; progress edits in a
+        group also leave one call of the minute for every job whose result is still to come."""
+        if isinstance(op, _Edit) and op.urgent:
+            return {}
+        if isinstance(op, _Send):
+            return {"keep": 1}
+        return {"keep": 1, "keep_window": len(chat.open)}
 
     def _requeue(self, chat: _Chat, op: _Edit | _Send) -> None:
         if isinstance(op, _Send):

@@ -15,27 +15,47 @@ WINDOW = 60.0
 
 
 class ChatPacer:
-    def __init__(self, *, interval: float, per_minute: int | None) -> None:
+    """One call per `interval` on average, in bursts of at most `burst` calls.
+
+    `keep` / `keep_window` hold calls in hand for more important ones: a progress edit waits until
+    it would leave a call of the burst (and, in a group, `keep_window` calls of the minute) for a
+    result, so a result never queues behind a progress edit. With `burst=1` and nothing kept this
+    is a plain "one call per interval" pacer.
+    """
+
+    def __init__(self, *, interval: float, per_minute: int | None, burst: int = 1) -> None:
         self._interval = interval
         self._per_minute = per_minute
+        self._burst = max(1, burst)
+        self._tokens = float(self._burst)
+        self._stamp: float | None = None
         self._recent: deque[float] = deque()
-        self._last = -float("inf")
         self.banned_until = 0.0
 
-    def delay(self, now: float | None = None) -> float:
+    def _tokens_at(self, now: float) -> float:
+        if self._stamp is None or self._interval <= 0:
+            return float(self._burst)
+        return min(float(self._burst), self._tokens + (now - self._stamp) / self._interval)
+
+    def delay(self, now: float | None = None, *, keep: int = 0, keep_window: int = 0) -> float:
         """Seconds until the next call may go out (0 when it may go now)."""
         now = time.monotonic() if now is None else now
-        ready = max(self._last + self._interval, self.banned_until)
+        need = min(1 + keep, self._burst)
+        tokens = self._tokens_at(now)
+        ready = now if tokens >= need - 1e-9 else now + (need - tokens) * self._interval
+        ready = max(ready, self.banned_until)
         if self._per_minute is not None:
             while self._recent and self._recent[0] <= now - WINDOW:
                 self._recent.popleft()
-            if len(self._recent) >= self._per_minute:
-                ready = max(ready, self._recent[0] + WINDOW)
+            allowed = max(1, self._per_minute - keep_window)
+            if len(self._recent) >= allowed:
+                ready = max(ready, self._recent[len(self._recent) - allowed] + WINDOW)
         return max(0.0, ready - now)
 
     def record(self, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
-        self._last = now
+        self._tokens = self._tokens_at(now) - 1
+        self._stamp = now
         if self._per_minute is not None:
             self._recent.append(now)
 
@@ -51,21 +71,24 @@ class ChatPacer:
 
 
 class GlobalBucket:
-    """Token bucket shared by all chats: `rate` calls per second, bursts up to `rate`."""
+    """Bot-wide limit shared by all chats: at most `rate` calls in any one second.
+
+    A sliding window, not a token bucket: a bucket holding `rate` tokens lets `rate` calls out at
+    once and `rate` more as it refills, i.e. up to twice the limit within one second.
+    """
 
     def __init__(self, rate: float) -> None:
-        self._rate = rate
-        self._tokens = rate
-        self._stamp = time.monotonic()
+        self._rate = max(1, int(rate))
+        self._recent: deque[float] = deque()
         self._lock = asyncio.Lock()
 
     async def take(self) -> None:
         async with self._lock:
             while True:
                 now = time.monotonic()
-                self._tokens = min(self._rate, self._tokens + (now - self._stamp) * self._rate)
-                self._stamp = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                while self._recent and self._recent[0] <= now - 1.0:
+                    self._recent.popleft()
+                if len(self._recent) < self._rate:
+                    self._recent.append(now)
                     return
-                await asyncio.sleep((1 - self._tokens) / self._rate)
+                await asyncio.sleep(self._recent[0] + 1.0 - now)

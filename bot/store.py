@@ -225,15 +225,23 @@ class Store:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
 
+    async def _run(self, sql: str, params: Iterable[Any] = ()) -> tuple[int | None, int]:
+        """Execute one statement; returns (lastrowid, rowcount). The cursor is closed on
+        aiosqlite's thread: a cursor freed on the event-loop thread resets its (cached) statement
+        while that thread may be running the same statement for another caller, which fails with
+        `sqlite3.InterfaceError: bad parameter or other API misuse`."""
+        async with self._db.execute(sql, params) as cursor:
+            return cursor.lastrowid, cursor.rowcount
+
     @classmethod
     async def open(cls, path: Path | str) -> Store:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(path)
         db.row_factory = aiosqlite.Row
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA synchronous=NORMAL")
-        await db.execute("PRAGMA foreign_keys=ON")
+        await (await db.execute("PRAGMA journal_mode=WAL")).close()
+        await (await db.execute("PRAGMA synchronous=NORMAL")).close()
+        await (await db.execute("PRAGMA foreign_keys=ON")).close()
         store = cls(db)
         await store._migrate()
         return store
@@ -262,11 +270,11 @@ class Store:
         values["state"] = str(job.state)
         columns = ", ".join([*values, "created_at", "updated_at"])
         marks = ", ".join("?" * (len(values) + 2))
-        cursor = await self._db.execute(
+        row_id, _ = await self._run(
             f"INSERT INTO jobs ({columns}) VALUES ({marks})", [*values.values(), now, now]
         )
         await self._db.commit()
-        created = await self.get_job(int(cursor.lastrowid or 0))
+        created = await self.get_job(int(row_id or 0))
         assert created is not None
         return created
 
@@ -289,7 +297,7 @@ class Store:
             raise ValueError(f"not job columns: {sorted(unknown)}")
         fields = {k: (str(v) if isinstance(v, JobState) else v) for k, v in fields.items()}
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        await self._db.execute(
+        await self._run(
             f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ?",
             [*fields.values(), time.time(), job_id],
         )
@@ -328,7 +336,7 @@ class Store:
     # images and buttons
 
     async def save_image(self, image: Image, job_id: int | None = None) -> None:
-        await self._db.execute(
+        await self._run(
             """INSERT OR REPLACE INTO images (image_id, task_id, job_id, chat_id, message_id, prompt, image_url,
                    image_width, image_height, raw_image_url, raw_image_width, raw_image_height, is_grid, actions,
                    created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -358,11 +366,12 @@ class Store:
             (new_key(), image_id, action, chat_id, message_id, owner_id, i, now)
             for i, action in enumerate(actions)
         ]
-        await self._db.executemany(
+        async with self._db.executemany(
             "INSERT INTO buttons (key, image_id, action, chat_id, message_id, owner_id, position, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
-        )
+        ):
+            pass
         await self._db.commit()
         return tuple(Button(r[0], image_id, r[2], chat_id, message_id) for r in rows)
 
@@ -374,7 +383,7 @@ class Store:
         if row:
             return _button(row)
         key = new_key()
-        await self._db.execute(
+        await self._run(
             "INSERT INTO buttons (key, image_id, action, chat_id, message_id, owner_id, position, created_at, job_id)"
             " VALUES (?, '', 'retry', ?, ?, ?, 0, ?, ?)",
             (key, job.chat_id, job.message_id, job.requester.user_id, time.time(), job.id),
@@ -399,21 +408,21 @@ class Store:
         return _button(row) if row else None
 
     async def mark_pressed(self, key: str) -> None:
-        await self._db.execute("UPDATE buttons SET pressed = 1 WHERE key = ?", (key,))
+        await self._run("UPDATE buttons SET pressed = 1 WHERE key = ?", (key,))
         await self._db.commit()
 
     # updates
 
     async def first_sighting(self, update_id: int) -> bool:
         """Record an update id; False when it was handled before (Telegram redelivers after a crash)."""
-        cursor = await self._db.execute(
+        _, count = await self._run(
             "INSERT OR IGNORE INTO seen_updates (update_id, seen_at) VALUES (?, ?)", (update_id, time.time())
         )
         await self._db.commit()
-        return cursor.rowcount == 1
+        return count == 1
 
     async def forget_updates_before(self, cutoff: float) -> None:
-        await self._db.execute("DELETE FROM seen_updates WHERE seen_at < ?", (cutoff,))
+        await self._run("DELETE FROM seen_updates WHERE seen_at < ?", (cutoff,))
         await self._db.commit()
 
     async def hosted_url(self, file_key: str) -> str | None:
@@ -424,11 +433,11 @@ class Store:
         return str(row[0]) if row else None
 
     async def save_hosted(self, file_key: str, url: str, expires_at: float) -> None:
-        await self._db.execute(
+        await self._run(
             "INSERT OR REPLACE INTO hosted (file_key, url, expires_at) VALUES (?, ?, ?)",
             (file_key, url, expires_at),
         )
-        await self._db.execute("DELETE FROM hosted WHERE expires_at < ?", (time.time(),))
+        await self._run("DELETE FROM hosted WHERE expires_at < ?", (time.time(),))
         await self._db.commit()
 
     async def image_at(self, chat_id: int, message_id: int) -> Image | None:
@@ -442,7 +451,7 @@ class Store:
     async def remember_album_item(
         self, chat_id: int, media_group_id: str, message_id: int, picture: Picture
     ) -> None:
-        await self._db.execute(
+        await self._run(
             "INSERT OR REPLACE INTO album_items (chat_id, media_group_id, message_id, file_id, file_unique_id,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?)",
             (chat_id, media_group_id, message_id, picture.file_id, picture.file_unique_id or "", time.time()),
@@ -458,11 +467,11 @@ class Store:
             return tuple(Picture(row[0], row[1] or None) for row in await cur.fetchall())
 
     async def forget_albums_before(self, cutoff: float) -> None:
-        await self._db.execute("DELETE FROM album_items WHERE created_at < ?", (cutoff,))
+        await self._run("DELETE FROM album_items WHERE created_at < ?", (cutoff,))
         await self._db.commit()
 
     async def create_picker(self, picker: Picker) -> None:
-        await self._db.execute(
+        await self._run(
             "INSERT INTO pickers (key, chat_id, message_id, reply_to, image_id, owner_id, owner_name, cells, prompt,"
             " state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -485,7 +494,7 @@ class Store:
         return _picker(row) if row else None
 
     async def save_picker(self, picker: Picker) -> None:
-        await self._db.execute(
+        await self._run(
             "UPDATE pickers SET message_id = ?, cells = ?, prompt = ?, state = ? WHERE key = ?",
             (picker.message_id, _cells(picker.cells), picker.prompt, picker.state, picker.key),
         )
@@ -493,6 +502,6 @@ class Store:
 
     async def move_result(self, image_id: str, message_id: int) -> None:
         """The result was re-sent as a new message: its buttons now live there."""
-        await self._db.execute("UPDATE images SET message_id = ? WHERE image_id = ?", (message_id, image_id))
-        await self._db.execute("UPDATE buttons SET message_id = ? WHERE image_id = ?", (message_id, image_id))
+        await self._run("UPDATE images SET message_id = ? WHERE image_id = ?", (message_id, image_id))
+        await self._run("UPDATE buttons SET message_id = ? WHERE image_id = ?", (message_id, image_id))
         await self._db.commit()

@@ -24,3 +24,32 @@ def test_retry_after_ban_wins() -> None:
     pacer.ban(5, now=10.0)
     assert pacer.delay(now=12.0) > 3.0
     assert pacer.delay(now=15.1) == 0
+
+
+def test_burst_slot_is_kept_for_results() -> None:
+    pacer = ChatPacer(interval=1.0, per_minute=None, burst=2)
+    pacer.record(now=100.0)
+    assert pacer.delay(now=100.1) == 0, "a result may use the second slot at once"
+    assert round(pacer.delay(now=100.1, keep=1), 3) == 0.9, "progress leaves that slot free"
+
+
+def test_group_minute_reserve_for_open_jobs() -> None:
+    pacer = ChatPacer(interval=0.0, per_minute=20)
+    for i in range(15):
+        pacer.record(now=100.0 + i)
+    assert pacer.delay(now=115.0) == 0
+    assert pacer.delay(now=115.0, keep_window=5) > 0, "five results still to come keep five calls"
+
+
+async def test_global_window_never_exceeds_the_rate() -> None:
+    import time
+
+    from bot.pacing import GlobalBucket
+
+    bucket = GlobalBucket(5)
+    stamps = []
+    for _ in range(12):
+        await bucket.take()
+        stamps.append(time.monotonic())
+    for i in range(len(stamps) - 5):
+        assert stamps[i + 5] - stamps[i] >= 0.99

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncGenerator, Iterator
+from typing import Any, cast
 
 import httpx
 from pydantic import ValidationError
@@ -20,6 +20,17 @@ from bot.imagine.models import ImagineRequest, ImagineResult, TaskRecord
 NDJSON = "application/x-ndjson"
 
 
+def _translated(exc: Exception, task_id: str | None) -> ImagineError | None:
+    """The Imagine error for a foreign exception (None: not ours to translate)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return StreamBroken(f"no answer in time ({type(exc).__name__})", task_id=task_id)
+    if isinstance(exc, httpx.TransportError | httpx.StreamError):
+        return NetworkError(f"network error: {type(exc).__name__}: {exc}", task_id=task_id)
+    if isinstance(exc, ValueError | ValidationError):  # JSONDecodeError is a ValueError
+        return Unavailable(200, "malformed", f"unreadable answer: {exc}", task_id=task_id)
+    return None
+
+
 @contextlib.contextmanager
 def _translate(task_id: str | None = None) -> Iterator[None]:
     """Turn transport failures into the Imagine error tree; our own errors pass through."""
@@ -27,12 +38,11 @@ def _translate(task_id: str | None = None) -> Iterator[None]:
         yield
     except ImagineError:
         raise
-    except httpx.TimeoutException as exc:
-        raise StreamBroken(f"no answer in time ({type(exc).__name__})", task_id=task_id) from exc
-    except (httpx.TransportError, httpx.StreamError) as exc:
-        raise NetworkError(f"network error: {type(exc).__name__}: {exc}", task_id=task_id) from exc
-    except (ValueError, ValidationError) as exc:  # JSONDecodeError is a ValueError
-        raise Unavailable(200, "malformed", f"unreadable answer: {exc}", task_id=task_id) from exc
+    except Exception as exc:
+        error = _translated(exc, task_id)
+        if error is None:
+            raise
+        raise error from exc
 
 
 def _error_from_response(status: int, body: bytes, headers: httpx.Headers) -> ImagineError:
@@ -82,7 +92,7 @@ class ImagineClient:
         self._platform_headers = {"Authorization": f"Bearer {platform_token}"}
         self._stream_timeout = httpx.Timeout(30.0, read=stall_timeout)
 
-    async def stream(self, request: ImagineRequest) -> AsyncIterator[ImagineResult]:
+    async def stream(self, request: ImagineRequest) -> AsyncGenerator[ImagineResult, None]:
         """Yield every progress line, ending with the final one.
 
         Raises `StreamBroken` (with the task id when known) if the stream stops early or stalls for
@@ -90,7 +100,7 @@ class ImagineClient:
         """
         task_id: str | None = None
         headers = {**self._headers, "Accept": NDJSON}
-        with _translate():
+        try:
             async with self._http.stream(
                 "POST",
                 f"{self._base}/midjourney/imagine",
@@ -100,8 +110,12 @@ class ImagineClient:
             ) as response:
                 if response.status_code >= 400:
                     raise _error_from_response(response.status_code, await response.aread(), response.headers)
-                with _translate(task_id):
-                    async for line in response.aiter_lines():
+                # aclosing: a generator left to the garbage collector is finalized there, in bulk,
+                # which shows up as event-loop stalls under load.
+                async with contextlib.aclosing(
+                    cast(AsyncGenerator[str, None], response.aiter_lines())
+                ) as lines:
+                    async for line in lines:
                         if not line.strip():
                             continue
                         try:
@@ -114,6 +128,13 @@ class ImagineClient:
                         yield _checked(result)
                         if result.is_final:
                             return
+        except ImagineError:
+            raise
+        except Exception as exc:
+            error = _translated(exc, task_id)
+            if error is None:
+                raise
+            raise error from exc
         raise StreamBroken("the stream ended before the final result", task_id=task_id)
 
     async def submit(self, request: ImagineRequest, *, progress: bool = False) -> str:
