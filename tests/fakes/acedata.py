@@ -185,6 +185,7 @@ class FakeAceData(FakeServer):
         return exc.response()
 
     def _reset_loop_state(self) -> None:
+        self._callback_client: httpx.AsyncClient | None = None
         self._closing = False
         self._closing_event = asyncio.Event()
         self._subscribers = {}
@@ -195,6 +196,9 @@ class FakeAceData(FakeServer):
         """End streams and waiting requests at once so uvicorn can shut down quickly."""
         self._closing = True
         self._closing_event.set()
+        if self._callback_client is not None:
+            await self._callback_client.aclose()
+            self._callback_client = None
         for queues in self._subscribers.values():
             for queue in queues:
                 queue.put_nowait(None)
@@ -579,9 +583,12 @@ class FakeAceData(FakeServer):
         return result
 
     async def _post_callback(self, url: str, body: JSON) -> None:
+        # One shared client, like a real service: a new client per POST costs an SSL context
+        # each time, and under load that made the fake itself the bottleneck.
+        if self._callback_client is None:
+            self._callback_client = httpx.AsyncClient(timeout=10)
         try:
-            async with httpx.AsyncClient(timeout=10) as client:
-                status = (await client.post(url, json=body)).status_code
+            status = (await self._callback_client.post(url, json=body)).status_code
         except httpx.HTTPError:
             status = 0
         with self._lock:
