@@ -87,13 +87,20 @@ class RegionService:
         await self._store.create_picker(picker)
         self._spawn(self._post(picker))
 
+    async def _editable(self, key: str, user: Requester) -> Picker | Outcome:
+        """The open picker `user` may change, or why not."""
+        picker = await self._store.get_picker(key)
+        if picker is None or picker.state != "open" or picker.message_id is None:
+            return Outcome(Answer.CLOSED)
+        if user.user_id != picker.owner.user_id:
+            return Outcome(Answer.NOT_YOURS, picker.owner)
+        return picker
+
     async def act(self, key: str, op: str, user: Requester, chat_type: str) -> Outcome:
         async with self._locks.setdefault(key, asyncio.Lock()):
-            picker = await self._store.get_picker(key)
-            if picker is None or picker.state != "open" or picker.message_id is None:
-                return Outcome(Answer.CLOSED)
-            if user.user_id != picker.owner.user_id:
-                return Outcome(Answer.NOT_YOURS, picker.owner)
+            picker = await self._editable(key, user)
+            if isinstance(picker, Outcome):
+                return picker
             if op == "ok":
                 return await self._submit(picker, user, chat_type)
             if op == "x":
@@ -199,11 +206,9 @@ class RegionService:
     async def submit_drawing(self, key: str, user: Requester, drawing: bytes, prompt: str | None) -> Outcome:
         """The Mini App's freehand mask (the caller has verified Telegram's signature)."""
         async with self._locks.setdefault(key, asyncio.Lock()):
-            picker = await self._store.get_picker(key)
-            if picker is None or picker.state != "open" or picker.message_id is None:
-                return Outcome(Answer.CLOSED)
-            if user.user_id != picker.owner.user_id:
-                return Outcome(Answer.NOT_YOURS, picker.owner)
+            picker = await self._editable(key, user)
+            if isinstance(picker, Outcome):
+                return picker
             image = await self._store.get_image(picker.image_id)
             if image is None:
                 return Outcome(Answer.CLOSED)

@@ -1,7 +1,7 @@
 """The Imagine client against httpx.MockTransport: no server needed."""
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
@@ -121,3 +121,14 @@ async def test_upload_uses_platform_token() -> None:
         return httpx.Response(200, json={"file_url": "https://cdn.test/f.png"})
 
     assert await _client(handler).upload(b"\x89PNG", "a.png", "image/png") == "https://cdn.test/f.png"
+
+
+async def test_stall_after_first_line_keeps_the_task_id() -> None:
+    async def body() -> AsyncIterator[bytes]:
+        yield _line(10).encode()
+        raise httpx.ReadTimeout("silence")
+
+    client = _client(lambda r: httpx.Response(200, content=body()))
+    with pytest.raises(StreamBroken) as info:
+        await _collect(client)
+    assert info.value.task_id == "t1"

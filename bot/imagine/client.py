@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any, cast
 
 import httpx
@@ -32,14 +32,15 @@ def _translated(exc: Exception, task_id: str | None) -> ImagineError | None:
 
 
 @contextlib.contextmanager
-def _translate(task_id: str | None = None) -> Iterator[None]:
-    """Turn transport failures into the Imagine error tree; our own errors pass through."""
+def _translate(task_id: Callable[[], str | None] = lambda: None) -> Iterator[None]:
+    """Turn transport failures into the Imagine error tree; our own errors pass through.
+    `task_id` is asked when something fails (a stream learns its task id on the way)."""
     try:
         yield
     except ImagineError:
         raise
     except Exception as exc:
-        error = _translated(exc, task_id)
+        error = _translated(exc, task_id())
         if error is None:
             raise
         raise error from exc
@@ -100,7 +101,7 @@ class ImagineClient:
         """
         task_id: str | None = None
         headers = {**self._headers, "Accept": NDJSON}
-        try:
+        with _translate(lambda: task_id):
             async with self._http.stream(
                 "POST",
                 f"{self._base}/midjourney/imagine",
@@ -128,13 +129,6 @@ class ImagineClient:
                         yield _checked(result)
                         if result.is_final:
                             return
-        except ImagineError:
-            raise
-        except Exception as exc:
-            error = _translated(exc, task_id)
-            if error is None:
-                raise
-            raise error from exc
         raise StreamBroken("the stream ended before the final result", task_id=task_id)
 
     async def submit(self, request: ImagineRequest, *, progress: bool = False) -> str:
@@ -152,7 +146,7 @@ class ImagineClient:
 
     async def retrieve(self, task_id: str) -> TaskRecord:
         data = await self._post_json(f"{self._base}/midjourney/tasks", {"action": "retrieve", "id": task_id})
-        with _translate(task_id):
+        with _translate(lambda: task_id):
             return TaskRecord.model_validate(data)
 
     async def retrieve_batch(self, task_ids: list[str]) -> list[TaskRecord]:
@@ -184,7 +178,8 @@ class ImagineClient:
     async def _post_json(
         self, url: str, body: dict[str, Any], headers: dict[str, str] | None = None
     ) -> dict[str, Any]:
-        with _translate(body.get("id") if isinstance(body.get("id"), str) else None):
+        task_id = body.get("id") if isinstance(body.get("id"), str) else None
+        with _translate(lambda: task_id):
             response = await self._http.post(
                 url, json=body, headers={**self._headers, **(headers or {})}, timeout=httpx.Timeout(30.0)
             )
