@@ -134,3 +134,19 @@ def test_help_menu_and_privacy_of_logs(
     result = finished(tg, reply_to(tg, chat["id"], request))
     assert result.rendered()[0] == "a <b>bold</b> & fox – @ann"
     assert BOT_TOKEN not in bot.log() and BOT_TOKEN.split(":")[1] not in bot.log()
+
+
+def test_double_tap_submits_once(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+) -> None:
+    make_bot().start()
+    request = tg.user_message(GROUP, ANN, "/imagine a twice tapped fox")
+    grid = finished(tg, reply_to(tg, GROUP["id"], request))
+    first = tg.press(GROUP, ANN, grid.message_id, data_of(grid, "V1"))
+    second = tg.press(GROUP, BOB, grid.message_id, data_of(grid, "V1"))
+    answers = [tg.wait_for(lambda q=q: tg.answers.get(q)) for q in (first, second)]  # type: ignore[misc]
+    assert "already in progress" in str(answers[1].get("text"))
+    finished(tg, reply_to(tg, GROUP["id"], grid.message_id))
+    assert len(imagine_requests(ace, "variation1")) == 1
+    stale = tg.press(GROUP, ANN, grid.message_id, "b:notarealkey1", strict=False)
+    assert "no longer valid" in str(tg.wait_for(lambda: tg.answers.get(stale)).get("text"))

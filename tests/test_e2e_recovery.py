@@ -130,3 +130,17 @@ def test_job_deadline(tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[...
                        timeout=15)  # fmt: skip
     assert "took too long" in str(text)
     assert labels(tg.messages[key]) == [["🔁 Retry"]]
+
+
+def test_jobs_queued_locally_are_submitted_after_kill_9(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+) -> None:
+    ace.steps, ace.step_delay = 4, 0.5
+    bot = make_bot(ACEDATA_MAX_CONCURRENCY="1").start()
+    requests = [tg.user_message(PRIVATE, ANN, f"/imagine queued fox {i}") for i in range(3)]
+    ace.wait_for(lambda: len(ace.requests) == 1 and ace.tasks and all(t["lines"] for t in ace.tasks.values()))
+    bot.kill()
+    bot.start()
+    for request in requests:
+        finished(tg, reply_to(tg, PRIVATE["id"], request), timeout=30)
+    assert len(ace.requests) == 3
