@@ -15,6 +15,7 @@ from tests.fakes import wait_for
 BOT_TOKEN = "123456789:TEST-bot-token-do-not-leak-0123456789"
 ACEDATA_TOKEN = "ace-test-token"
 READY = "is up"
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 class BotProcess:
@@ -102,6 +103,9 @@ def bot_env(*, telegram_url: str, acedata_url: str, data_dir: Path, **overrides:
         "TELEGRAM_GLOBAL_PER_SECOND": "1000",
         "LOG_LEVEL": "INFO",
         "BOT_CWD": str(data_dir),
+        # The bot under test is this checkout's (unless PYTHONPATH names another on purpose),
+        # whichever copy happens to be pip-installed.
+        "PYTHONPATH": os.pathsep.join(p for p in (keep.get("PYTHONPATH", ""), str(REPO_ROOT)) if p),
         "PYTHONUNBUFFERED": "1",
     }
     env.update(overrides)

@@ -150,3 +150,15 @@ def test_double_tap_submits_once(
     assert len(imagine_requests(ace, "variation1")) == 1
     stale = tg.press(GROUP, ANN, grid.message_id, "b:notarealkey1", strict=False)
     assert "no longer valid" in str(tg.wait_for(lambda: tg.answers.get(stale)).get("text"))
+
+
+def test_rejected_token_and_unreachable_telegram_exit_clearly(
+    tg: FakeTelegram, make_bot: Callable[..., BotProcess]
+) -> None:
+    bot = make_bot(TELEGRAM_BOT_TOKEN="999:wrong-token").start(ready=False)
+    assert bot.proc is not None and bot.proc.wait(30) == 2
+    assert "TELEGRAM_BOT_TOKEN was rejected by Telegram" in bot.log()
+    assert "Traceback" not in bot.log()
+    unreachable = make_bot(TELEGRAM_API_URL="http://127.0.0.1:9").start(ready=False)
+    assert unreachable.proc is not None and unreachable.proc.wait(30) == 1
+    assert "cannot reach Telegram at http://127.0.0.1:9" in unreachable.log()
