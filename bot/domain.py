@@ -66,10 +66,6 @@ class Job:
     callback_secret: str | None = None  # path secret of this job's AceData callback URL
 
     @property
-    def is_group(self) -> bool:
-        return self.chat_type in {"group", "supergroup"}
-
-    @property
     def title(self) -> str:
         """The prompt as people see it; pictures are counted, not linked."""
         if not self.sources:

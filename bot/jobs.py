@@ -142,10 +142,6 @@ class JobService:
         if not task.cancelled() and task.exception() is not None:
             log.error("background task %s failed", task.get_name(), exc_info=task.exception())
 
-    @property
-    def queued(self) -> int:
-        return len(self._waiting)
-
     # entry points for handlers
 
     async def _over_limit(self, user_id: int) -> bool:

@@ -135,6 +135,8 @@ _JOB_COLUMNS = (
     "parent_image_id", "mode", "mask", "reply_to", "message_id", "button_key", "state", "task_id", "progress",
     "preview_url", "error", "result_image_id", "attempts", "sources", "callback_secret",
 )  # fmt: skip
+_FINISHED = tuple(str(s) for s in JobState if s.finished)
+_IN_PROGRESS = f"state NOT IN ({', '.join('?' * len(_FINISHED))})"  # takes *_FINISHED as parameters
 _UPDATABLE = frozenset(_JOB_COLUMNS) | {"started_at", "finished_at"}
 
 
@@ -225,6 +227,21 @@ class Store:
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
 
+    async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self._db.execute(sql, params) as cursor:
+            row: aiosqlite.Row | None = await cursor.fetchone()
+            return row
+
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._db.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def _write(self, sql: str, params: Iterable[Any] = ()) -> tuple[int | None, int]:
+        """One statement in its own transaction."""
+        result = await self._run(sql, params)
+        await self._db.commit()
+        return result
+
     async def _run(self, sql: str, params: Iterable[Any] = ()) -> tuple[int | None, int]:
         """Execute one statement; returns (lastrowid, rowcount). The cursor is closed on
         aiosqlite's thread: a cursor freed on the event-loop thread resets its (cached) statement
@@ -250,8 +267,7 @@ class Store:
         await self._db.close()
 
     async def schema_version(self) -> int:
-        async with self._db.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
+        row = await self._one("PRAGMA user_version")
         return int(row[0]) if row else 0
 
     async def _migrate(self) -> None:
@@ -270,10 +286,9 @@ class Store:
         values["state"] = str(job.state)
         columns = ", ".join([*values, "created_at", "updated_at"])
         marks = ", ".join("?" * (len(values) + 2))
-        row_id, _ = await self._run(
+        row_id, _ = await self._write(
             f"INSERT INTO jobs ({columns}) VALUES ({marks})", [*values.values(), now, now]
         )
-        await self._db.commit()
         created = await self.get_job(int(row_id or 0))
         assert created is not None
         return created
@@ -297,46 +312,42 @@ class Store:
             raise ValueError(f"not job columns: {sorted(unknown)}")
         fields = {k: (str(v) if isinstance(v, JobState) else v) for k, v in fields.items()}
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        await self._run(
+        await self._write(
             f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ?",
             [*fields.values(), time.time(), job_id],
         )
-        await self._db.commit()
 
     async def get_job(self, job_id: int) -> Job | None:
-        async with self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
         return _job(row) if row else None
 
     async def unfinished_jobs(self) -> list[Job]:
-        finished = [str(s) for s in JobState if s.finished]
-        async with self._db.execute(
-            f"SELECT * FROM jobs WHERE state NOT IN ({', '.join('?' * len(finished))}) ORDER BY id", finished
-        ) as cur:
-            return [_job(row) for row in await cur.fetchall()]
+        return [
+            _job(row)
+            for row in await self._all(
+                f"SELECT * FROM jobs WHERE {_IN_PROGRESS} ORDER BY id",
+                _FINISHED,
+            )
+        ]
 
     async def active_jobs_of(self, user_id: int) -> int:
-        finished = [str(s) for s in JobState if s.finished]
-        async with self._db.execute(
-            f"SELECT COUNT(*) FROM jobs WHERE user_id = ? AND state NOT IN ({', '.join('?' * len(finished))})",
-            [user_id, *finished],
-        ) as cur:
-            row = await cur.fetchone()
+        row = await self._one(
+            f"SELECT COUNT(*) FROM jobs WHERE user_id = ? AND {_IN_PROGRESS}",
+            [user_id, *_FINISHED],
+        )
         return int(row[0]) if row else 0
 
     async def active_job_for_button(self, key: str) -> Job | None:
-        finished = [str(s) for s in JobState if s.finished]
-        async with self._db.execute(
-            f"SELECT * FROM jobs WHERE button_key = ? AND state NOT IN ({', '.join('?' * len(finished))}) LIMIT 1",
-            [key, *finished],
-        ) as cur:
-            row = await cur.fetchone()
+        row = await self._one(
+            f"SELECT * FROM jobs WHERE button_key = ? AND {_IN_PROGRESS} LIMIT 1",
+            [key, *_FINISHED],
+        )
         return _job(row) if row else None
 
     # images and buttons
 
     async def save_image(self, image: Image, job_id: int | None = None) -> None:
-        await self._run(
+        await self._write(
             """INSERT OR REPLACE INTO images (image_id, task_id, job_id, chat_id, message_id, prompt, image_url,
                    image_width, image_height, raw_image_url, raw_image_width, raw_image_height, is_grid, actions,
                    created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -347,11 +358,9 @@ class Store:
                 time.time(),
             ),
         )  # fmt: skip
-        await self._db.commit()
 
     async def get_image(self, image_id: str) -> Image | None:
-        async with self._db.execute("SELECT * FROM images WHERE image_id = ?", (image_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self._one("SELECT * FROM images WHERE image_id = ?", (image_id,))
         return _image(row) if row else None
 
     async def create_buttons(
@@ -378,58 +387,52 @@ class Store:
     async def retry_button(self, job: Job) -> Button:
         """The Retry button of a failed job (one per job, reused)."""
         assert job.message_id is not None
-        async with self._db.execute("SELECT * FROM buttons WHERE job_id = ? LIMIT 1", (job.id,)) as cur:
-            row = await cur.fetchone()
+        row = await self._one("SELECT * FROM buttons WHERE job_id = ? LIMIT 1", (job.id,))
         if row:
             return _button(row)
         key = new_key()
-        await self._run(
+        await self._write(
             "INSERT INTO buttons (key, image_id, action, chat_id, message_id, owner_id, position, created_at, job_id)"
             " VALUES (?, '', 'retry', ?, ?, ?, 0, ?, ?)",
             (key, job.chat_id, job.message_id, job.requester.user_id, time.time(), job.id),
         )
-        await self._db.commit()
         return Button(key, "", "retry", job.chat_id, job.message_id, job_id=job.id)
 
     async def job_by_callback(self, secret: str) -> Job | None:
-        async with self._db.execute("SELECT * FROM jobs WHERE callback_secret = ?", (secret,)) as cur:
-            row = await cur.fetchone()
+        row = await self._one("SELECT * FROM jobs WHERE callback_secret = ?", (secret,))
         return _job(row) if row else None
 
     async def buttons_for_image(self, image_id: str) -> tuple[Button, ...]:
-        async with self._db.execute(
-            "SELECT * FROM buttons WHERE image_id = ? ORDER BY position", (image_id,)
-        ) as cur:
-            return tuple(_button(row) for row in await cur.fetchall())
+        return tuple(
+            _button(row)
+            for row in await self._all(
+                "SELECT * FROM buttons WHERE image_id = ? ORDER BY position", (image_id,)
+            )
+        )
 
     async def get_button(self, key: str) -> Button | None:
-        async with self._db.execute("SELECT * FROM buttons WHERE key = ?", (key,)) as cur:
-            row = await cur.fetchone()
+        row = await self._one("SELECT * FROM buttons WHERE key = ?", (key,))
         return _button(row) if row else None
 
     async def mark_pressed(self, key: str) -> None:
-        await self._run("UPDATE buttons SET pressed = 1 WHERE key = ?", (key,))
-        await self._db.commit()
+        await self._write("UPDATE buttons SET pressed = 1 WHERE key = ?", (key,))
 
     # updates
 
     async def first_sighting(self, update_id: int) -> bool:
         """Record an update id; False when it was handled before (Telegram redelivers after a crash)."""
-        _, count = await self._run(
+        _, count = await self._write(
             "INSERT OR IGNORE INTO seen_updates (update_id, seen_at) VALUES (?, ?)", (update_id, time.time())
         )
-        await self._db.commit()
         return count == 1
 
     async def forget_updates_before(self, cutoff: float) -> None:
-        await self._run("DELETE FROM seen_updates WHERE seen_at < ?", (cutoff,))
-        await self._db.commit()
+        await self._write("DELETE FROM seen_updates WHERE seen_at < ?", (cutoff,))
 
     async def hosted_url(self, file_key: str) -> str | None:
-        async with self._db.execute(
+        row = await self._one(
             "SELECT url FROM hosted WHERE file_key = ? AND expires_at > ?", (file_key, time.time())
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return str(row[0]) if row else None
 
     async def save_hosted(self, file_key: str, url: str, expires_at: float) -> None:
@@ -437,41 +440,39 @@ class Store:
             "INSERT OR REPLACE INTO hosted (file_key, url, expires_at) VALUES (?, ?, ?)",
             (file_key, url, expires_at),
         )
-        await self._run("DELETE FROM hosted WHERE expires_at < ?", (time.time(),))
-        await self._db.commit()
+        await self._write("DELETE FROM hosted WHERE expires_at < ?", (time.time(),))
 
     async def image_at(self, chat_id: int, message_id: int) -> Image | None:
         """The bot's result shown in that message, if it is one."""
-        async with self._db.execute(
+        row = await self._one(
             "SELECT * FROM images WHERE chat_id = ? AND message_id = ? LIMIT 1", (chat_id, message_id)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return _image(row) if row else None
 
     async def remember_album_item(
         self, chat_id: int, media_group_id: str, message_id: int, picture: Picture
     ) -> None:
-        await self._run(
+        await self._write(
             "INSERT OR REPLACE INTO album_items (chat_id, media_group_id, message_id, file_id, file_unique_id,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?)",
             (chat_id, media_group_id, message_id, picture.file_id, picture.file_unique_id or "", time.time()),
         )
-        await self._db.commit()
 
     async def album(self, chat_id: int, media_group_id: str) -> tuple[Picture, ...]:
-        async with self._db.execute(
-            "SELECT file_id, file_unique_id FROM album_items WHERE chat_id = ? AND media_group_id = ?"
-            " ORDER BY message_id",
-            (chat_id, media_group_id),
-        ) as cur:
-            return tuple(Picture(row[0], row[1] or None) for row in await cur.fetchall())
+        return tuple(
+            Picture(row[0], row[1] or None)
+            for row in await self._all(
+                "SELECT file_id, file_unique_id FROM album_items WHERE chat_id = ? AND media_group_id = ?"
+                " ORDER BY message_id",
+                (chat_id, media_group_id),
+            )
+        )
 
     async def forget_albums_before(self, cutoff: float) -> None:
-        await self._run("DELETE FROM album_items WHERE created_at < ?", (cutoff,))
-        await self._db.commit()
+        await self._write("DELETE FROM album_items WHERE created_at < ?", (cutoff,))
 
     async def create_picker(self, picker: Picker) -> None:
-        await self._run(
+        await self._write(
             "INSERT INTO pickers (key, chat_id, message_id, reply_to, image_id, owner_id, owner_name, cells, prompt,"
             " state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -479,29 +480,24 @@ class Store:
                 picker.owner.first_name, _cells(picker.cells), picker.prompt, picker.state, time.time(),
             ),
         )  # fmt: skip
-        await self._db.commit()
 
     async def get_picker(self, key: str) -> Picker | None:
-        async with self._db.execute("SELECT * FROM pickers WHERE key = ?", (key,)) as cur:
-            row = await cur.fetchone()
+        row = await self._one("SELECT * FROM pickers WHERE key = ?", (key,))
         return _picker(row) if row else None
 
     async def picker_at(self, chat_id: int, message_id: int) -> Picker | None:
-        async with self._db.execute(
+        row = await self._one(
             "SELECT * FROM pickers WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return _picker(row) if row else None
 
     async def save_picker(self, picker: Picker) -> None:
-        await self._run(
+        await self._write(
             "UPDATE pickers SET message_id = ?, cells = ?, prompt = ?, state = ? WHERE key = ?",
             (picker.message_id, _cells(picker.cells), picker.prompt, picker.state, picker.key),
         )
-        await self._db.commit()
 
     async def move_result(self, image_id: str, message_id: int) -> None:
         """The result was re-sent as a new message: its buttons now live there."""
         await self._run("UPDATE images SET message_id = ? WHERE image_id = ?", (message_id, image_id))
-        await self._run("UPDATE buttons SET message_id = ? WHERE image_id = ?", (message_id, image_id))
-        await self._db.commit()
+        await self._write("UPDATE buttons SET message_id = ? WHERE image_id = ?", (message_id, image_id))

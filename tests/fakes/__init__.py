@@ -8,7 +8,7 @@ from .images import image_size, make_jpeg, make_png, sniff_image
 from .server import ServerThread
 from .telegram import BOT_USER, FakeTelegram
 from .telegram_records import Call, FakeMessage
-from .waiting import awaitfor, wait_for
+from .waiting import wait_for
 
 __all__ = [
     "BOT_USER",
@@ -20,7 +20,6 @@ __all__ = [
     "FormPart",
     "HttpError",
     "ServerThread",
-    "awaitfor",
     "image_size",
     "make_jpeg",
     "make_png",

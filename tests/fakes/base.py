@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 
 from .server import ServerThread
-from .waiting import awaitfor, wait_for
+from .waiting import wait_for
 
 T = TypeVar("T")
 
@@ -109,7 +109,3 @@ class FakeServer:
     def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
         """Poll ``predicate`` every 20 ms from a sync test; AssertionError with state on timeout."""
         return wait_for(predicate, timeout, describe=self._describe)
-
-    async def awaitfor(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
-        """Async twin of :meth:`wait_for` for tests whose loop also runs the bot."""
-        return await awaitfor(predicate, timeout, describe=self._describe)

@@ -1,14 +1,13 @@
 """Polling helpers shared by every fake.
 
 Bots react asynchronously, so tests wait for an observable effect instead of sleeping a fixed
-time. Both helpers return the predicate's (truthy) value so a test can write
+time. `wait_for` returns the predicate's (truthy) value so a test can write
 ``msg = tg.wait_for(lambda: tg.bot_messages(chat_id))``. A predicate that raises (IndexError,
 KeyError ...) counts as "not yet"; the last exception is reported if the wait times out.
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import time
 from collections.abc import Callable
@@ -67,20 +66,3 @@ def wait_for(
         if time.monotonic() >= deadline:
             raise AssertionError(timeout_message(predicate, timeout, value, error, describe))
         time.sleep(POLL_INTERVAL)
-
-
-async def awaitfor(
-    predicate: Callable[[], T],
-    timeout: float = 10.0,
-    *,
-    describe: Callable[[], str] | None = None,
-) -> T:
-    """Like :func:`wait_for` but yields to the running loop (for async tests driving the bot)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value, error = _probe(predicate)
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(timeout_message(predicate, timeout, value, error, describe))
-        await asyncio.sleep(POLL_INTERVAL)
