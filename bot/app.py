@@ -181,6 +181,8 @@ async def start_services(application: BotApplication, settings: Settings) -> Non
             submit_interval=settings.acedata_submit_interval,
             busy_backoff=settings.acedata_busy_backoff,
             deadline=settings.job_timeout_minutes * 60,
+            poll_interval=settings.acedata_poll_seconds,
+            poll_interval_max=max(15.0, settings.acedata_poll_seconds),
             callback_base=callback_base,
             per_user=settings.user_max_active_jobs,
         ),

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     acedata_submit_interval: float = Field(1.0, ge=0, le=60)
     acedata_busy_backoff: float = Field(5.0, ge=0, le=600)
     acedata_stall_seconds: float = Field(90.0, gt=0, le=3600)
+    acedata_poll_seconds: float = Field(3.0, gt=0, le=300)
     acedata_callback: bool = False
     log_level: str = "INFO"
     job_timeout_minutes: float = Field(10.0, gt=0, le=24 * 60)

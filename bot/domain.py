@@ -12,7 +12,7 @@ class JobState(enum.StrEnum):
     RUNNING = "running"  # task_id known, progress arriving
     DONE = "done"
     FAILED = "failed"
-    INTERRUPTED = "interrupted"  # sent, but the bot died before the task id came back
+    INTERRUPTED = "interrupted"  # sent, but its task was never confirmed or found upstream
 
     @property
     def finished(self) -> bool:
@@ -64,6 +64,7 @@ class Job:
     started_at: float | None = None
     sources: tuple[Picture, ...] = ()  # pictures for an image prompt or blend, in order
     callback_secret: str | None = None  # path secret of this job's AceData callback URL
+    trace_id: str | None = None  # upstream's trace id for the last submit (finds a task whose id never came)
 
     @property
     def title(self) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.imagine import (
     BadRequest,
+    ImagineAPIError,
     ImagineError,
     Misconfigured,
     Moderated,
@@ -20,7 +21,7 @@ from bot.imagine import (
     TimedOut,
 )
 
-MISCONFIGURED = "The bot is misconfigured, so it cannot draw right now. Please tell the bot's admin."
+MISCONFIGURED = "Drawing is not available right now. Please tell the bot's admin."
 BUSY = "Midjourney is too busy right now. Please try again in a few minutes."
 
 
@@ -29,24 +30,46 @@ class Failure:
     text: str
     operator: bool = False  # the operator must fix something (token, endpoint, credit)
     retryable: bool = False  # the same request may well work later: offer a Retry button
+    code: str | None = None  # upstream's error code, for the operator's hint
+
+    @property
+    def hint(self) -> str:
+        """What the operator should do, for the log (never shown to users)."""
+        fix = _HINTS.get(self.code or "")
+        return f" — {fix}" if fix else ""
 
 
 DEADLINE = Failure("This took too long and was stopped. Please try again.", retryable=True)
-INTERRUPTED = Failure(
-    "The bot restarted before Midjourney confirmed this request, so it was not sent again.", retryable=True
+UNCONFIRMED = Failure(
+    "Midjourney never confirmed this request, so it was not sent again. Tap Retry to send it.",
+    retryable=True,
 )
 INTERNAL = Failure("Something went wrong inside the bot. Please try again.", retryable=True)
 
+_TOKEN = "check ACEDATA_API_TOKEN: it must be a valid token of AceData's Midjourney Imagine API"
+_HINTS: dict[str, str] = {
+    "invalid_token": _TOKEN,
+    "token_expired": _TOKEN + " (this one has expired)",
+    "no_token": _TOKEN + " (none reached AceData)",
+    "token_mismatched": "ACEDATA_API_TOKEN belongs to another AceData service: acquire the Midjourney "
+    "Imagine API's own token",
+    "api_not_implemented": "ACEDATA_API_URL does not serve this endpoint: it should be https://api.acedata.cloud",
+    "no_api": "ACEDATA_API_URL does not serve this endpoint: it should be https://api.acedata.cloud",
+    "used_up": "the AceData credit is used up: top it up on platform.acedata.cloud",
+    "disabled": "the AceData application is disabled: see platform.acedata.cloud",
+}
+_MISCONFIGURED_CODES = ("invalid_token", "token_expired", "no_token", "token_mismatched", "api_not_implemented",
+                        "no_api")  # fmt: skip
+
 _BY_CODE: dict[str, Failure] = {
     "forbidden": Failure("Midjourney's moderation rejected this prompt. Please reword it."),
-    "used_up": Failure("The bot's Midjourney credit is used up. Please tell the bot's admin.", operator=True),
-    "disabled": Failure(
-        "The bot's Midjourney access is disabled. Please tell the bot's admin.", operator=True
+    "used_up": Failure(
+        "The bot's Midjourney credit is used up. Please tell the bot's admin.", operator=True, code="used_up"
     ),
-    "invalid_token": Failure(MISCONFIGURED, operator=True),
-    "token_expired": Failure(MISCONFIGURED, operator=True),
-    "no_token": Failure(MISCONFIGURED, operator=True),
-    "no_api": Failure(MISCONFIGURED, operator=True),
+    "disabled": Failure(
+        "The bot's Midjourney access is disabled. Please tell the bot's admin.", operator=True, code="disabled"
+    ),
+    **{code: Failure(MISCONFIGURED, operator=True, code=code) for code in _MISCONFIGURED_CODES},
     "timeout": Failure("Midjourney took too long to draw this. Please try again.", retryable=True),
     "too_many_requests": Failure(BUSY, retryable=True),
     "rate_limited": Failure(BUSY, retryable=True),
@@ -59,16 +82,22 @@ def for_code(code: str, message: str) -> Failure:
         return _BY_CODE[code]
     if code == "bad_request":
         return Failure(f"Midjourney could not do this: {message or 'bad request'}")
-    return Failure(f"Midjourney failed ({code}): {message}" if message else f"Midjourney failed ({code}).")
+    if code in ("cancelled", "canceled"):
+        return Failure("Midjourney cancelled this task. Please try again.", retryable=True)
+    # Upstream's words for codes we do not know stay in the operator's log.
+    return Failure("Midjourney could not draw this. Please try again.", retryable=True, code=code)
 
 
 def explain(error: ImagineError) -> Failure:
     if isinstance(error, TaskFailed):
         return for_code(error.code, error.message)
     if isinstance(error, Misconfigured):
-        return Failure(MISCONFIGURED, operator=True)
+        return Failure(MISCONFIGURED, operator=True, code=error.code)
     if isinstance(error, BadRequest):
-        return Failure(f"Midjourney could not do this: {error.message}")
+        if error.code == "bad_request":  # the prompt's own fault, e.g. an unknown --parameter
+            return Failure(f"Midjourney could not do this: {error.message}")
+        return Failure("Midjourney refused this request. Please check the prompt and its --parameters.",
+                       code=error.code)  # fmt: skip
     if isinstance(error, QuotaExhausted | Moderated):
         return for_code(error.code, error.message)
     if isinstance(error, RateLimited):
@@ -78,3 +107,17 @@ def explain(error: ImagineError) -> Failure:
     if isinstance(error, NetworkError):
         return Failure("Could not reach Midjourney. Please try again in a minute.", retryable=True)
     return Failure("Midjourney had a temporary problem. Please try again in a minute.", retryable=True)
+
+
+def upstream_detail(error: ImagineError) -> str:
+    """Upstream's own words, for the operator's log: class, status and code, message, trace id."""
+    parts = [type(error).__name__]
+    if isinstance(error, ImagineAPIError):
+        parts.append(f"{error.status} {error.code}")
+    elif isinstance(error, TaskFailed):
+        parts.append(error.code)
+    parts.append(f"{error.message!r}")
+    if error.task_id:
+        parts.append(f"task {error.task_id}")
+    parts.append(f"trace_id {error.trace_id}")
+    return " ".join(parts)

@@ -5,7 +5,9 @@ do the rest. The chat is reached through the `Notifier` protocol, so nothing her
 
 Life of a job: QUEUED → (message sent) → SUBMITTING → RUNNING (task id known) → DONE | FAILED.
 A job whose task id is known is never submitted again: after a dropped stream or a restart it is
-followed through the tasks API until it finishes.
+followed through the tasks API until it finishes. A job that was sent but whose task id never came
+back (the answer dropped during Midjourney's silent queue, or the bot died meanwhile) is looked for
+upstream until its deadline, and only then offered a Retry: it is never resent behind the user's back.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import contextlib
 import enum
 import logging
 import random
+import re
 import secrets
 import time
 from collections import OrderedDict, deque
@@ -25,19 +28,23 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from bot.domain import Button, Image, Job, JobState, JobView, Picture, Requester
-from bot.failures import DEADLINE, INTERNAL, INTERRUPTED, Failure, explain, for_code
+from bot.failures import DEADLINE, INTERNAL, UNCONFIRMED, Failure, explain, for_code, upstream_detail
 from bot.imagine import (
+    Accepted,
     ImagineClient,
     ImagineError,
     ImagineRequest,
     ImagineResult,
     NetworkError,
+    NotSent,
     RateLimited,
+    TaskRecord,
     Unavailable,
 )
 from bot.media import MediaError
 from bot.prompt import Prompt
 from bot.store import Store
+from bot.tracking import TaskPoller, find_task
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +80,12 @@ class JobConfig:
     callback_base: str | None = None  # {PUBLIC_URL}/acedata when AceData callbacks are on
     per_user: int = 0  # jobs one user may have in progress at once (0: no limit)
 
+    @property
+    def upstream_timeout(self) -> int:
+        """The `timeout` sent upstream: it gives up a little before our own deadline, so the user
+        reads upstream's clean "took too long" rather than an abandoned request."""
+        return max(1, int(self.deadline * 0.9))
+
 
 REGION_ACTION = "variation_region"
 RETRY_ACTION = "retry"
@@ -90,6 +103,14 @@ class Pressed(enum.Enum):
 class PressOutcome:
     result: Pressed
     button: Button | None = None
+
+
+class CallbackAnswer(enum.IntEnum):
+    """The HTTP status a POST to a job's callback URL gets."""
+
+    OK = 200
+    UNREADABLE = 400  # the job exists but the body is not a result: logged with its trace id
+    UNKNOWN = 404  # no such secret, a finished job, or another task's result
 
 
 class JobService:
@@ -115,6 +136,8 @@ class JobService:
         self._positions_dirty = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._inbox: dict[int, asyncio.Queue[ImagineResult]] = {}
+        self._poller = TaskPoller(client, self._spawn)
+        self._claim_lock = asyncio.Lock()
 
     # lifecycle
 
@@ -323,6 +346,9 @@ class JobService:
         if job.task_id:
             await self._follow(job)
             return
+        if job.state is JobState.SUBMITTING:  # resumed: sent before a restart, no task id came back
+            await self._locate(job)
+            return
         if job.upstream_prompt is None and job.sources:
             try:
                 job = await self._host_pictures(job)
@@ -331,7 +357,7 @@ class JobService:
                 return
         await self._submit_gate()
         job = await self._set(
-            job, state=JobState.SUBMITTING, attempts=job.attempts + 1, started_at=time.time()
+            job, state=JobState.SUBMITTING, attempts=job.attempts + 1, started_at=time.time(), trace_id=None
         )
         self._notifier.update(JobView(job))
         try:
@@ -344,34 +370,47 @@ class JobService:
             await self._retry_later(job, exc.retry_after)
         except Unavailable as exc:
             if job.attempts < 2:
-                log.warning("job %s: upstream unavailable (%s); retrying once", job.id, exc)
+                log.warning("job %s: upstream unavailable (%s); retrying once", job.id, upstream_detail(exc))
                 await self._retry_later(job, 2.0)
             else:
-                await self._fail(job, explain(exc))
-        except NetworkError as exc:
-            await self._fail(job, explain(exc))
+                await self._fail(job, explain(exc), cause=exc)
+        except NotSent as exc:  # nothing reached upstream: failing (with Retry) cannot double-charge
+            await self._fail(job, explain(exc), cause=exc)
+        except NetworkError as exc:  # the answer broke off; the task may be running upstream
+            await self._lost(job, exc)
         except ImagineError as exc:
-            await self._fail(job, explain(exc))
+            await self._fail(job, explain(exc), cause=exc)
         except TimeoutError:
             await self._fail(job, DEADLINE)
 
+    async def _lost(self, job: Job, exc: NetworkError) -> None:
+        """The answer broke off: follow the task if its id is known, else look for it upstream.
+        Never submits again. Runs outside the submit's timeout: both have their own deadline."""
+        current = await self._store.get_job(job.id) or job  # what the stream learnt on the way
+        task_id = current.task_id or exc.task_id
+        trace_id = current.trace_id or exc.trace_id
+        if task_id is None:
+            log.warning("job %s: the answer broke off before naming its task (%s, trace_id %s); looking "
+                        "for it upstream", job.id, exc, trace_id)  # fmt: skip
+            await self._locate(await self._set(current, trace_id=trace_id))
+            return
+        log.info("job %s: stream lost (%s); following task %s", job.id, exc, task_id)
+        if current.task_id is None:
+            current = await self._set(current, task_id=task_id, trace_id=trace_id, state=JobState.RUNNING)
+        await self._follow(current)
+
     async def _stream(self, job: Job) -> None:
-        """Submit with a live ndjson stream; if it breaks once the task is known, follow the task."""
-        try:
-            async with contextlib.aclosing(self._client.stream(self._request(job))) as results:
-                async for result in results:
-                    job = await self._progress(job, result)
-                    if result.is_final:
-                        await self._complete(job, result)
-                        return
-        except NetworkError as exc:  # includes StreamBroken
-            task_id = job.task_id or exc.task_id
-            if task_id is None:
-                raise
-            log.info("job %s: stream lost (%s); following task %s", job.id, exc, task_id)
-            if job.task_id is None:
-                job = await self._set(job, task_id=task_id, state=JobState.RUNNING)
-            await self._follow(job)
+        """Submit with a live ndjson stream (silent until Midjourney starts drawing)."""
+        async with contextlib.aclosing(self._client.stream(self._request(job))) as events:
+            async for event in events:
+                if isinstance(event, Accepted):
+                    if event.trace_id:
+                        job = await self._set(job, trace_id=event.trace_id)
+                    continue
+                job = await self._progress(job, event)
+                if event.is_final:
+                    await self._complete(job, event)
+                    return
 
     async def _submit_with_callback(self, job: Job) -> None:
         """Callback mode: AceData POSTs progress and the result to a per-job secret URL."""
@@ -381,30 +420,42 @@ class JobService:
         request = self._request(job).model_copy(
             update={"callback_url": f"{self._config.callback_base}/{secret}"}
         )
+
+        async def accepted(event: Accepted) -> None:
+            nonlocal job
+            if event.trace_id:
+                job = await self._set(job, trace_id=event.trace_id)
+
         try:
-            task_id = await self._client.submit(request, progress=True)
+            submitted = await self._client.submit(request, progress=True, on_accepted=accepted)
         except BaseException:
             self._inbox.pop(job.id, None)
             raise
-        job = await self._set(job, task_id=task_id, state=JobState.RUNNING)
+        job = await self._set(
+            job, task_id=submitted.task_id, trace_id=submitted.trace_id or job.trace_id, state=JobState.RUNNING
+        )
         await self._follow(job, inbox)
 
-    async def on_callback(self, secret: str, payload: object) -> bool:
-        """A POST to a job's callback URL; False (→ 404) for unknown secrets and forged bodies."""
+    async def on_callback(self, secret: str, body: bytes) -> CallbackAnswer:
+        """A POST to a job's callback URL. Unknown secrets, finished jobs and other tasks' results
+        are UNKNOWN (404); a body that is not a result is logged with its trace id (400)."""
         job = await self._store.job_by_callback(secret)
         if job is None or job.state.finished:
-            return False
+            return CallbackAnswer.UNKNOWN
         try:
-            result = ImagineResult.model_validate(payload)
+            result = ImagineResult.model_validate_json(body)
         except ValidationError:
-            return False
+            trace_id = re.search(rb'"trace_id"\s*:\s*"([^"]{1,100})"', body[:100_000])
+            log.warning("job %s: unreadable callback body (%d bytes, trace_id %s): %r", job.id, len(body),
+                        trace_id[1].decode("utf-8", "replace") if trace_id else None, body[:200])  # fmt: skip
+            return CallbackAnswer.UNREADABLE
         if job.task_id and result.task_id and result.task_id != job.task_id:
             log.warning("job %s: callback for another task (%s); ignored", job.id, result.task_id)
-            return False
+            return CallbackAnswer.UNKNOWN
         inbox = self._inbox.get(job.id)
         if inbox is not None:
             inbox.put_nowait(result)
-        return True
+        return CallbackAnswer.OK
 
     async def _host_pictures(self, job: Job) -> Job:
         """Public URLs for the job's pictures, hosted once; the prompt sent is `urls… text`."""
@@ -445,12 +496,65 @@ class JobService:
         finally:
             self._inbox.pop(job.id, None)
 
+    async def _locate(self, job: Job) -> None:
+        """The request went out but no task id came back. Look for the task (by trace id, among
+        the account's recent tasks, or from a callback to this job's secret URL) until the job's
+        deadline; follow it once found. Only then is the job "interrupted", with a Retry button."""
+        self._notifier.update(JobView(job))
+        inbox = self._inbox.setdefault(job.id, asyncio.Queue())
+        delay = self._config.poll_interval
+        try:
+            while True:
+                record = await self._find(job)
+                if record is not None:
+                    log.info("job %s: found its task %s upstream", job.id, record.id)
+                    job = await self._set(job, task_id=record.id, state=JobState.RUNNING)
+                    outcome = record.outcome()
+                    if outcome is not None:
+                        after = await self._absorb(job, outcome)
+                        if after is None:
+                            return
+                        job = after
+                    await self._follow(job, inbox)
+                    return
+                remaining = self._remaining(job)
+                if remaining <= 0:
+                    await self._fail(job, UNCONFIRMED, JobState.INTERRUPTED)
+                    return
+                try:
+                    pushed = await asyncio.wait_for(inbox.get(), timeout=min(delay, remaining))
+                except TimeoutError:
+                    delay = min(delay * 1.5, self._config.poll_interval_max)
+                    continue
+                if pushed.task_id:  # a callback to this job's secret URL names its task
+                    job = await self._set(job, task_id=pushed.task_id, state=JobState.RUNNING)
+                    if (after := await self._absorb(job, pushed)) is not None:
+                        await self._follow(after, inbox)
+                    return
+        finally:
+            self._inbox.pop(job.id, None)
+
+    async def _find(self, job: Job) -> TaskRecord | None:
+        async def claimed(task_id: str) -> bool:
+            return await self._store.task_claimed(task_id, job.id)
+
+        async with self._claim_lock:  # two identical lost requests never take the same task
+            try:
+                return await find_task(
+                    self._client, self._request(job), sent_at=job.started_at or job.created_at,
+                    trace_id=job.trace_id, claimed=claimed,
+                )  # fmt: skip
+            except ImagineError as exc:
+                log.warning("job %s: looking for its task failed: %s", job.id, upstream_detail(exc))
+                return None
+
     async def _absorb(self, job: Job, result: ImagineResult) -> Job | None:
         """Apply one result of a followed task; None once the job has ended."""
-        if result.error is not None or not result.success:
+        if result.failed:
             error = result.error
+            code, message = (error.code, error.message) if error else ("unknown", "")
             await self._fail(
-                job, for_code(error.code if error else "unknown", error.message if error else "")
+                job, for_code(code, message), detail=f"task {code}: {message} (trace_id {result.trace_id})"
             )
             return None
         if result.is_final:
@@ -460,27 +564,24 @@ class JobService:
 
     async def _poll(self, job: Job) -> ImagineResult | None:
         assert job.task_id is not None
-        try:
-            record = await self._client.retrieve(job.task_id)
-        except ImagineError as exc:
-            log.warning("job %s: polling task %s failed: %s", job.id, job.task_id, exc)
-            return None
-        return record.response
+        record = await self._poller.poll(job.task_id)
+        return record.outcome() if record is not None else None
 
     def _remaining(self, job: Job) -> float:
         started = job.started_at or job.created_at or time.time()
         return started + self._config.deadline - time.time()
 
-    @staticmethod
-    def _request(job: Job) -> ImagineRequest:
+    def _request(self, job: Job) -> ImagineRequest:
+        timeout = self._config.upstream_timeout
         if job.action == "generate":
-            return ImagineRequest(prompt=job.upstream_prompt, mode=job.mode)
+            return ImagineRequest(prompt=job.upstream_prompt, mode=job.mode, timeout=timeout)
         return ImagineRequest(
             action=job.action,
             image_id=job.parent_image_id,
             prompt=job.upstream_prompt,
             mask=job.mask,
             mode=job.mode,
+            timeout=timeout,
         )
 
     async def _progress(self, job: Job, result: ImagineResult) -> Job:
@@ -554,12 +655,23 @@ class JobService:
         await asyncio.sleep(delay)
         self._enqueue(job)
 
-    async def _fail(self, job: Job, failure: Failure, state: JobState = JobState.FAILED) -> None:
-        """End the job with an explanation (and a Retry button when trying again may help)."""
+    async def _fail(
+        self,
+        job: Job,
+        failure: Failure,
+        state: JobState = JobState.FAILED,
+        *,
+        cause: ImagineError | None = None,
+        detail: str | None = None,
+    ) -> None:
+        """End the job with an explanation (and a Retry button when trying again may help).
+        The operator's log gets upstream's own words and trace id; the user never does."""
+        detail = detail or (upstream_detail(cause) if cause is not None else None)
+        said = f"{failure.text} [{detail}]" if detail else failure.text
         if failure.operator:
-            log.error("job %s needs the operator: %s", job.id, failure.text)
+            log.error("job %s needs the operator: %s%s", job.id, said, failure.hint)
         else:
-            log.info("job %s failed: %s", job.id, failure.text)
+            log.info("job %s failed: %s", job.id, said)
         job = await self._set(job, state=state, error=failure.text, finished_at=time.time())
         buttons = (await self._store.retry_button(job),) if failure.retryable and job.message_id else ()
         try:
@@ -575,17 +687,25 @@ class JobService:
     # restart
 
     async def _resume(self) -> None:
+        """Pick up what the last run left: running tasks are asked about in batches first (jobs
+        that finished meanwhile end at once), the rest go back in the queue."""
         jobs = await self._store.unfinished_jobs()
         if jobs:
             log.info("resuming %d unfinished jobs", len(jobs))
+        known = [job.task_id for job in jobs if job.task_id and job.message_id is not None]
+        records = await asyncio.gather(*(self._poller.poll(task_id) for task_id in known))
+        outcomes = {
+            task_id: record.outcome() for task_id, record in zip(known, records, strict=True) if record
+        }
         for job in jobs:
+            outcome = outcomes.get(job.task_id or "")
             if job.message_id is None:
                 self._spawn(self._announce(job), name=f"announce-{job.id}")
-            elif job.task_id:
+            elif outcome is not None and (outcome.failed or outcome.is_final):
+                self._spawn(self._absorb(job, outcome), name=f"resumed-{job.id}")
+            elif job.task_id or job.state is JobState.SUBMITTING:
+                # Sent before the restart (SUBMITTING: its task id never came back): it may be running,
+                # and charged, upstream, so it is followed or looked for, never submitted again.
                 self._enqueue(job, first=True)
-            elif job.state is JobState.SUBMITTING:
-                # Sent, but no task id came back before the bot stopped: it may be running (and
-                # charged) upstream, so it is never resubmitted behind the user's back.
-                self._spawn(self._fail(job, INTERRUPTED, JobState.INTERRUPTED), name=f"interrupted-{job.id}")
             else:
                 self._enqueue(replace(job, state=JobState.QUEUED))

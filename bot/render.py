@@ -188,7 +188,9 @@ def status_of(view: JobView) -> str:
         if view.position:
             return f"Queued (position {view.position})"
         return "Waiting to start"
-    if job.state is JobState.SUBMITTING or (job.state is JobState.RUNNING and job.progress <= 0):
+    if job.state is JobState.SUBMITTING:  # sent; upstream stays silent until drawing starts
+        return f"In Midjourney's queue{mode}"
+    if job.state is JobState.RUNNING and job.progress <= 0:
         return f"Starting{mode}"
     if job.state is JobState.RUNNING:
         return f"{job.progress}%{mode}"

@@ -128,12 +128,17 @@ MIGRATIONS: Sequence[str] = (
     CREATE UNIQUE INDEX jobs_callback ON jobs(callback_secret);
     CREATE INDEX jobs_user ON jobs(user_id, state);
     """,
+    # 5: upstream's trace id of a submit, to find a task whose id never came back
+    """
+    ALTER TABLE jobs ADD COLUMN trace_id TEXT;
+    CREATE INDEX jobs_task ON jobs(task_id);
+    """,
 )
 
 _JOB_COLUMNS = (
     "chat_id", "chat_type", "user_id", "first_name", "username", "prompt", "upstream_prompt", "action",
     "parent_image_id", "mode", "mask", "reply_to", "message_id", "button_key", "state", "task_id", "progress",
-    "preview_url", "error", "result_image_id", "attempts", "sources", "callback_secret",
+    "preview_url", "error", "result_image_id", "attempts", "sources", "callback_secret", "trace_id",
 )  # fmt: skip
 _FINISHED = tuple(str(s) for s in JobState if s.finished)
 _IN_PROGRESS = f"state NOT IN ({', '.join('?' * len(_FINISHED))})"  # takes *_FINISHED as parameters
@@ -172,6 +177,7 @@ def _job(row: aiosqlite.Row) -> Job:
         started_at=row["started_at"],
         sources=_pictures(row["sources"]),
         callback_secret=row["callback_secret"],
+        trace_id=row["trace_id"],
     )
 
 
@@ -304,6 +310,7 @@ class Store:
             "progress": job.progress, "preview_url": job.preview_url, "error": job.error,
             "result_image_id": job.result_image_id, "attempts": job.attempts,
             "sources": _pictures_json(job.sources), "callback_secret": job.callback_secret,
+            "trace_id": job.trace_id,
         }  # fmt: skip
 
     async def update_job(self, job_id: int, **fields: Any) -> None:
@@ -320,6 +327,10 @@ class Store:
     async def get_job(self, job_id: int) -> Job | None:
         row = await self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
         return _job(row) if row else None
+
+    async def task_claimed(self, task_id: str, job_id: int) -> bool:
+        """Whether another job already follows this upstream task."""
+        return await self._one("SELECT 1 FROM jobs WHERE task_id = ? AND id != ?", (task_id, job_id)) is not None
 
     async def unfinished_jobs(self) -> list[Job]:
         return [

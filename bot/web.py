@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.jobs import JobService
+from bot.jobs import CallbackAnswer, JobService
 from bot.media import LocalHost
 
 CALLBACK_PATH = "/acedata"
@@ -44,13 +44,9 @@ def callback_route(jobs: JobService) -> Route:
     """AceData POSTs results to `{PUBLIC_URL}/acedata/<per-job secret>`; anything else is 404."""
 
     async def callback(request: Request) -> Response:
-        try:
-            payload = await request.json()
-        except ValueError:
-            return PlainTextResponse("not found", status_code=404)
-        if not await jobs.on_callback(request.path_params["secret"], payload):
-            return PlainTextResponse("not found", status_code=404)
-        return PlainTextResponse("ok")
+        answer = await jobs.on_callback(request.path_params["secret"], await request.body())
+        text = {CallbackAnswer.OK: "ok", CallbackAnswer.UNREADABLE: "unreadable body"}.get(answer, "not found")
+        return PlainTextResponse(text, status_code=int(answer))
 
     return Route(CALLBACK_PATH + "/{secret}", callback, methods=["POST"])
 

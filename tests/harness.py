@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -121,3 +123,12 @@ def free_port() -> int:
 def settle(seconds: float = 0.3) -> None:
     """For asserting that something does NOT happen: give the bot a moment to (not) do it."""
     time.sleep(seconds)
+
+
+def stored_jobs(data_dir: Path) -> list[dict[str, object]]:
+    """The bot's jobs as its database holds them now (read-only; the bot may be writing). Tests wait
+    on this, not on what a fake has sent: the bot may not have stored it yet."""
+    uri = f"file:{data_dir / 'bot.sqlite3'}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute("SELECT * FROM jobs ORDER BY id")]

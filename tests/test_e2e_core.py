@@ -63,14 +63,14 @@ def test_group_imagine_buttons_and_restart(
     assert labels(grid) == [["U1", "U2", "U3", "U4", "🔄"], ["V1", "V2", "V3", "V4"], ["🔗 Full size"]]
     assert all(len(b.get("callback_data", "").encode()) <= 64 for row in grid.buttons() for b in row)
     generate = imagine_requests(ace, "generate")
-    assert generate == [{"prompt": "a red fox in snow --ar 3:2", "action": "generate"}]
+    assert generate == [{"prompt": "a red fox in snow --ar 3:2", "action": "generate", "timeout": 540}]
     assert ace.requests[0]["accept"] == "application/x-ndjson"
     grid_image = next(i for i, img in ace.images.items() if grid.photo == img["image_url"])
 
     # V2 by another user: a new reply to the grid, the tapped button marked.
     tg.press(GROUP, BOB, grid.message_id, data_of(grid, "V2"))
     variation = finished(tg, reply_to(tg, GROUP["id"], grid.message_id))
-    assert imagine_requests(ace, "variation2") == [{"action": "variation2", "image_id": grid_image}]
+    assert imagine_requests(ace, "variation2") == [{"action": "variation2", "image_id": grid_image, "timeout": 540}]
     assert "✅ V2" in labels(tg.messages[(GROUP["id"], grid.message_id)])[1]
     assert variation.caption is not None and "V" in variation.caption and "Bob &lt;b&gt;" in variation.caption
 
@@ -98,7 +98,7 @@ def test_group_imagine_buttons_and_restart(
     bot.start()
     tg.press(GROUP, ANN, grid.message_id, data_of(grid, "U1"))
     upscaled = finished(tg, _newest_reply(tg, grid))
-    assert imagine_requests(ace, "upscale1") == [{"action": "upscale1", "image_id": grid_image}]
+    assert imagine_requests(ace, "upscale1") == [{"action": "upscale1", "image_id": grid_image, "timeout": 540}]
     assert upscaled.photo
 
     # Every answer was given, the token never left the bot.

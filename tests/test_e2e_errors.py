@@ -27,7 +27,7 @@ def final_text(tg: FakeTelegram, request: int) -> str:
         (None, "Midjourney could not do this: Unrecognized argument(s): `--bogus`", False),
         ((403, "forbidden", "nsfw"), "moderation rejected this prompt", False),
         ((403, "used_up", "no credit"), "credit is used up", True),
-        ((401, "invalid_token", "bad token"), "The bot is misconfigured", True),
+        ((401, "invalid_token", "bad token"), "Drawing is not available right now", True),
         ((504, "timeout", "too slow"), "took too long", False),
         ("task:timeout", "took too long", False),
         ("task:bad_request", "Midjourney could not do this: bad seed", False),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from tests.fakes import FakeAceData, FakeTelegram
-from tests.harness import BotProcess, settle
+from tests.harness import BotProcess, settle, stored_jobs
 from tests.test_e2e_core import data_of, finished, labels, reply_to
 
 USERS = [FakeTelegram.user(100 + i, f"User{i}", f"user{i}") for i in range(10)]
@@ -15,12 +16,8 @@ ANN = FakeTelegram.user(11, "Ann", "ann")
 PRIVATE = FakeTelegram.private(ANN)
 
 
-def running_tasks(ace: FakeAceData) -> int:
-    return sum(1 for t in ace.tasks.values() if t["state"] == "running")
-
-
 def test_kill_9_during_ten_jobs_resumes_without_resubmitting(
-    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess], tmp_path: Path
 ) -> None:
     ace.steps, ace.step_delay = 4, 0.6
     bot = make_bot(ACEDATA_MAX_CONCURRENCY="10").start()
@@ -29,7 +26,9 @@ def test_kill_9_during_ten_jobs_resumes_without_resubmitting(
         tg.user_message(chat, user, f"/imagine job {i}")
         for i, (chat, user) in enumerate(zip(chats, USERS, strict=True))
     ]
-    ace.wait_for(lambda: running_tasks(ace) == 10 and all(t["lines"] for t in ace.tasks.values()), timeout=15)
+    # Wait on what the bot has stored, not on what the fake has sent: a line on the wire may not
+    # be in the database yet when the bot dies.
+    tg.wait_for(lambda: sum(1 for j in stored_jobs(tmp_path) if j["task_id"]) == 10, timeout=15)
     bot.kill()
     bot.start()
     for chat, request in zip(chats, requests, strict=True):
@@ -39,21 +38,36 @@ def test_kill_9_during_ten_jobs_resumes_without_resubmitting(
     assert ace.task_queries, "the restarted bot asked the tasks API"
 
 
-def test_sent_without_task_id_is_interrupted_with_retry(
-    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+def test_sent_without_task_id_is_found_after_restart(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess], tmp_path: Path
 ) -> None:
-    ace.step_delay = 3.0  # the first line (with the task id) comes late
-    bot = make_bot().start()
+    ace.queue_delay = 3.0  # the first line (with the task id) comes late
+    bot = make_bot(ACEDATA_POLL_SECONDS="0.3").start()
     request = tg.user_message(PRIVATE, ANN, "/imagine a slow fox")
+    tg.wait_for(lambda: [j for j in stored_jobs(tmp_path) if j["state"] == "submitting"], timeout=10)
+    ace.wait_for(lambda: ace.requests, timeout=10)
+    bot.kill()
+    bot.start()
+    finished(tg, reply_to(tg, PRIVATE["id"], request), timeout=30)
+    assert len(ace.requests) == 1, "the task was found upstream, not submitted again"
+
+
+def test_sent_and_never_found_after_restart_is_interrupted_with_retry(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess], tmp_path: Path
+) -> None:
+    ace.queue_delay, ace.hide_tasks = 30.0, True
+    bot = make_bot(ACEDATA_POLL_SECONDS="0.3", JOB_TIMEOUT_MINUTES="0.1").start()
+    request = tg.user_message(PRIVATE, ANN, "/imagine a lost fox")
+    tg.wait_for(lambda: [j for j in stored_jobs(tmp_path) if j["state"] == "submitting"], timeout=10)
     ace.wait_for(lambda: ace.requests, timeout=10)
     bot.kill()
     bot.start()
     message = reply_to(tg, PRIVATE["id"], request)
     key = (PRIVATE["id"], message.message_id)
-    tg.wait_for(lambda: labels(tg.messages[key]) == [["🔁 Retry"]], timeout=10)
+    tg.wait_for(lambda: labels(tg.messages[key]) == [["🔁 Retry"]], timeout=15)
     assert "not sent again" in (tg.messages[key].rendered()[0] or "")
     assert len(ace.requests) == 1
-    ace.step_delay = 0.1
+    ace.queue_delay, ace.hide_tasks = 0.0, False
     tg.press(PRIVATE, ANN, message.message_id, data_of(tg.messages[key], "🔁 Retry"))
     finished(tg, message, timeout=20)
     assert len(ace.requests) == 2

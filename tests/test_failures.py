@@ -37,6 +37,9 @@ def test_every_error_has_a_message(error: errors.ImagineError) -> None:
         (403, "disabled", errors.QuotaExhausted),
         (403, "forbidden", errors.Moderated),
         (404, "no_api", errors.Misconfigured),
+        (400, "token_mismatched", errors.Misconfigured),
+        (400, "api_not_implemented", errors.Misconfigured),
+        (400, "unknown_new_code", errors.BadRequest),
         (429, "too_many_requests", errors.RateLimited),
         (429, None, errors.RateLimited),
         (500, "api_error", errors.Unavailable),
@@ -59,5 +62,11 @@ def test_user_facing_texts() -> None:
     assert "credit" in explain(api_error(403, "used_up", "")).text
     assert "too long" in explain(api_error(504, "timeout", "")).text
     assert "reach" in explain(errors.NetworkError("reset")).text
-    assert for_code("weird_code", "boom").text == "Midjourney failed (weird_code): boom"
+    assert "boom" not in for_code("weird_code", "boom").text, "upstream's words stay in the log"
+    assert for_code("weird_code", "boom").retryable
+    for code in ("token_mismatched", "api_not_implemented"):
+        failure = explain(api_error(400, code, "secret configuration text"))
+        assert failure.text == MISCONFIGURED and "not available" in failure.text and failure.operator
+        assert "ACEDATA_API" in failure.hint
+    assert "configuration text" not in explain(api_error(400, "odd_code", "configuration text")).text
     assert "moderation" in explain(errors.TaskFailed("forbidden", "x")).text

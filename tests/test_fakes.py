@@ -291,7 +291,7 @@ def test_acedata_cut_stream_and_callback(
     ace.cut_stream_at(50)
     lines = [json.loads(line) for line in imagine(ace, stream=True, prompt="cut").text.splitlines()]
     assert [line["progress"] for line in lines] == [25, 50]
-    task = ace.wait_for(lambda: ace.tasks[lines[0]["task_id"]]["state"] == "succeeded", timeout=5)
+    task = ace.wait_for(lambda: ace.tasks[lines[0]["task_id"]]["state"] == "finished", timeout=5)
     assert task
 
     server, received = receiver

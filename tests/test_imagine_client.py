@@ -10,6 +10,7 @@ from bot.imagine import (
     BadRequest,
     ImagineClient,
     ImagineRequest,
+    ImagineResult,
     Misconfigured,
     NetworkError,
     RateLimited,
@@ -34,7 +35,7 @@ def _client(handler: Callable[[httpx.Request], httpx.Response]) -> ImagineClient
 
 
 async def _collect(client: ImagineClient) -> list[int]:
-    return [r.progress async for r in client.stream(ImagineRequest(prompt="a fox"))]
+    return [r.progress async for r in client.stream(ImagineRequest(prompt="a fox")) if isinstance(r, ImagineResult)]
 
 
 async def test_stream_yields_every_line_and_sends_ndjson_accept() -> None:
@@ -108,9 +109,10 @@ async def test_retrieve_and_batch() -> None:
 
     client = _client(handler)
     task = await client.retrieve("t1")
-    assert task.finished and task.response is not None and task.response.image_id == "i100"
+    outcome = task.outcome()
+    assert outcome is not None and outcome.is_final and outcome.image_id == "i100"
     batch = await client.retrieve_batch(["t1", "t2"])
-    assert [t.id for t in batch] == ["t1", "t2"] and not batch[1].finished
+    assert [t.id for t in batch] == ["t1", "t2"] and batch[1].outcome() is None
 
 
 async def test_upload_uses_platform_token() -> None:

@@ -1,6 +1,6 @@
 """AceData Midjourney Imagine API client. Knows nothing about Telegram."""
 
-from bot.imagine.client import ImagineClient
+from bot.imagine.client import TASKS_LIMIT, ImagineClient
 from bot.imagine.errors import (
     BadRequest,
     ImagineAPIError,
@@ -8,6 +8,7 @@ from bot.imagine.errors import (
     Misconfigured,
     Moderated,
     NetworkError,
+    NotSent,
     QuotaExhausted,
     RateLimited,
     StreamBroken,
@@ -15,9 +16,11 @@ from bot.imagine.errors import (
     TimedOut,
     Unavailable,
 )
-from bot.imagine.models import ImagineRequest, ImagineResult, TaskRecord
+from bot.imagine.models import Accepted, ImagineRequest, ImagineResult, Submitted, TaskRecord
 
 __all__ = [
+    "TASKS_LIMIT",
+    "Accepted",
     "BadRequest",
     "ImagineAPIError",
     "ImagineClient",
@@ -27,9 +30,11 @@ __all__ = [
     "Misconfigured",
     "Moderated",
     "NetworkError",
+    "NotSent",
     "QuotaExhausted",
     "RateLimited",
     "StreamBroken",
+    "Submitted",
     "TaskFailed",
     "TaskRecord",
     "TimedOut",

@@ -1,80 +1,149 @@
 """HTTP client for the AceData Midjourney API.
 
 The caller owns the `httpx.AsyncClient` (and closes it); this class never reads the environment.
-`_translate` is the single place where httpx and JSON exceptions become `ImagineError`s.
+`_translated` is the single place where httpx and JSON exceptions become `ImagineError`s.
+
+Upstream's timing shapes this module: an ndjson answer is silent until Midjourney starts drawing
+(its queue, relax mode, a busy account: minutes), so there is no read timeout before the first
+line; the stall timeout applies only between lines once the task id is known. The submit's trace
+id (when the answer's headers carry one) is reported at once, so a task whose first line never
+arrives can still be found through the tasks API.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, cast
 
 import httpx
 from pydantic import ValidationError
 
-from bot.imagine.errors import ImagineError, NetworkError, StreamBroken, TaskFailed, Unavailable, api_error
-from bot.imagine.models import ImagineRequest, ImagineResult, TaskRecord
+from bot.imagine.errors import (
+    ImagineError,
+    NetworkError,
+    NotSent,
+    StreamBroken,
+    TaskFailed,
+    Unavailable,
+    api_error,
+)
+from bot.imagine.models import Accepted, ErrorBody, ImagineRequest, ImagineResult, Submitted, TaskRecord
 
 NDJSON = "application/x-ndjson"
+JSON = "application/json"
+TRACE_HEADERS = ("x-trace-id", "trace-id", "x-request-id")
+TASKS_LIMIT = 12  # AceData's default page size for retrieve_batch; always sent explicitly
+_FIRST_ANSWER_MAX = 1 << 20  # bytes read while looking for the first JSON object of an answer
+
+Ids = Callable[[], tuple[str | None, str | None]]  # (task_id, trace_id) known so far
 
 
-def _translated(exc: Exception, task_id: str | None) -> ImagineError | None:
-    """The Imagine error for a foreign exception (None: not ours to translate)."""
-    if isinstance(exc, httpx.TimeoutException):
-        return StreamBroken(f"no answer in time ({type(exc).__name__})", task_id=task_id)
+def _translated(exc: Exception, task_id: str | None, trace_id: str | None) -> ImagineError | None:
+    """The Imagine error for a foreign exception (None: not ours to translate). Total over httpx:
+    every `httpx.HTTPError`, `httpx.StreamError` and `httpx.InvalidURL` becomes an ImagineError."""
+    ids = {"task_id": task_id, "trace_id": trace_id}
+    name = type(exc).__name__
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.UnsupportedProtocol
+                  | httpx.ProxyError | httpx.InvalidURL):  # fmt: skip
+        return NotSent(f"could not connect ({name}: {exc})", **ids)
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        return StreamBroken(f"no answer in time ({name})", **ids)
     if isinstance(exc, httpx.TransportError | httpx.StreamError):
-        return NetworkError(f"network error: {type(exc).__name__}: {exc}", task_id=task_id)
+        return NetworkError(f"network error: {name}: {exc}", **ids)
+    if isinstance(exc, httpx.HTTPStatusError):
+        return api_error(exc.response.status_code, None, str(exc), trace_id=trace_id)
+    if isinstance(exc, httpx.HTTPError):  # DecodingError, TooManyRedirects, and any later addition
+        return Unavailable(200, "malformed", f"unusable answer: {name}: {exc}", **ids)
     if isinstance(exc, ValueError | ValidationError):  # JSONDecodeError is a ValueError
-        return Unavailable(200, "malformed", f"unreadable answer: {exc}", task_id=task_id)
+        return Unavailable(200, "malformed", f"unreadable answer: {exc}", **ids)
     return None
 
 
+def _no_ids() -> tuple[str | None, str | None]:
+    return None, None
+
+
 @contextlib.contextmanager
-def _translate(task_id: Callable[[], str | None] = lambda: None) -> Iterator[None]:
+def _translate(ids: Ids = _no_ids) -> Iterator[None]:
     """Turn transport failures into the Imagine error tree; our own errors pass through.
-    `task_id` is asked when something fails (a stream learns its task id on the way)."""
+    `ids` is asked when something fails (a stream learns its ids on the way)."""
     try:
         yield
     except ImagineError:
         raise
     except Exception as exc:
-        error = _translated(exc, task_id())
+        error = _translated(exc, *ids())
         if error is None:
             raise
         raise error from exc
 
 
+def _trace_of(headers: httpx.Headers) -> str | None:
+    for name in TRACE_HEADERS:
+        value = headers.get(name)
+        if value:
+            return str(value)
+    return None
+
+
 def _error_from_response(status: int, body: bytes, headers: httpx.Headers) -> ImagineError:
     code: str | None = None
     message: str | None = None
+    trace_id = _trace_of(headers)
     with contextlib.suppress(ValueError):
         data = json.loads(body)
-        if isinstance(data, dict) and isinstance(data.get("error"), dict):
-            code = data["error"].get("code")
-            message = data["error"].get("message")
+        if isinstance(data, dict):
+            error = ErrorBody.of(data.get("error"))
+            if error is not None:
+                code, message = error.code, error.message
+            trace_id = str(data["trace_id"]) if data.get("trace_id") else trace_id
     retry_after: float | None = None
     with contextlib.suppress(TypeError, ValueError):
         retry_after = float(headers.get("retry-after", ""))
     if message is None:
         message = body[:200].decode("utf-8", "replace").strip() or None
-    return api_error(status, code, message, retry_after=retry_after)
+    return api_error(status, code, message, retry_after=retry_after, trace_id=trace_id)
 
 
-def _checked(result: ImagineResult) -> ImagineResult:
-    if not result.success or result.error is not None:
+def _checked(result: ImagineResult, trace_id: str | None) -> ImagineResult:
+    if result.failed:
         error = result.error
         raise TaskFailed(
             error.code if error else "unknown",
             error.message if error else "the task failed",
             task_id=result.task_id,
+            trace_id=result.trace_id or trace_id,
         )
     return result
 
 
+async def _first_object(chunks: AsyncIterator[str]) -> Any:
+    """The first JSON value of an answer, whether the body is one (possibly pretty-printed) object
+    or a stream of ndjson lines; None when the answer ends before one is complete."""
+    decoder = json.JSONDecoder()
+    buffer = ""
+    async for chunk in chunks:
+        buffer += chunk
+        text = buffer.lstrip()
+        if not text:
+            continue
+        try:
+            value, _ = decoder.raw_decode(text)
+        except ValueError:
+            if len(buffer) > _FIRST_ANSWER_MAX:
+                raise
+            continue
+        return value
+    if buffer.strip():
+        json.loads(buffer)  # raises: the answer ended inside something that is not JSON
+    return None
+
+
 class ImagineClient:
-    """`stream()` for live progress, `submit()` for callback/async mode, `retrieve*()` to catch up."""
+    """`stream()` for live progress, `submit()` for callback mode, `retrieve*()` to catch up."""
 
     def __init__(
         self,
@@ -91,73 +160,142 @@ class ImagineClient:
         self._headers = {"Authorization": f"Bearer {token}"}
         self._platform = platform_url.rstrip("/")
         self._platform_headers = {"Authorization": f"Bearer {platform_token}"}
-        self._stream_timeout = httpx.Timeout(30.0, read=stall_timeout)
+        self._stall = stall_timeout
+        # No read timeout on submits: upstream is silent until drawing starts. The job's own
+        # deadline (and the `timeout` sent upstream) bound the wait instead.
+        self._submit_timeout = httpx.Timeout(30.0, read=None)
 
-    async def stream(self, request: ImagineRequest) -> AsyncGenerator[ImagineResult, None]:
-        """Yield every progress line, ending with the final one.
+    async def stream(self, request: ImagineRequest) -> AsyncGenerator[Accepted | ImagineResult, None]:
+        """Yield `Accepted` when the answer begins, then every progress line, ending with the final one.
 
-        Raises `StreamBroken` (with the task id when known) if the stream stops early or stalls for
-        longer than `stall_timeout`: the task may still finish upstream, so callers poll for it.
+        Raises `StreamBroken` (with the task and trace ids when known) if the stream ends early, or
+        stalls for longer than `stall_timeout` after a line named the task: the task may still
+        finish upstream, so callers look for it through the tasks API.
         """
         task_id: str | None = None
+        trace_id: str | None = None
         headers = {**self._headers, "Accept": NDJSON}
-        with _translate(lambda: task_id):
+        with _translate(lambda: (task_id, trace_id)):
             async with self._http.stream(
                 "POST",
                 f"{self._base}/midjourney/imagine",
                 json=request.body(),
                 headers=headers,
-                timeout=self._stream_timeout,
+                timeout=self._submit_timeout,
             ) as response:
+                trace_id = _trace_of(response.headers)
                 if response.status_code >= 400:
                     raise _error_from_response(response.status_code, await response.aread(), response.headers)
+                yield Accepted(trace_id)
                 # aclosing: a generator left to the garbage collector is finalized there, in bulk,
                 # which shows up as event-loop stalls under load.
                 async with contextlib.aclosing(
                     cast(AsyncGenerator[str, None], response.aiter_lines())
                 ) as lines:
-                    async for line in lines:
+                    while True:
+                        try:
+                            async with asyncio.timeout(self._stall if task_id else None):
+                                line = await anext(lines)
+                        except StopAsyncIteration:
+                            break
+                        except TimeoutError:
+                            raise StreamBroken(
+                                f"no progress line for {self._stall:g} s", task_id=task_id, trace_id=trace_id
+                            ) from None
                         if not line.strip():
                             continue
                         try:
                             result = ImagineResult.model_validate_json(line)
                         except ValidationError as exc:
                             raise StreamBroken(
-                                f"malformed stream line: {line[:200]!r}", task_id=task_id
+                                f"malformed stream line: {line[:200]!r}", task_id=task_id, trace_id=trace_id
                             ) from exc
                         task_id = result.task_id or task_id
-                        yield _checked(result)
+                        trace_id = result.trace_id or trace_id
+                        yield _checked(result, trace_id)
                         if result.is_final:
                             return
-        raise StreamBroken("the stream ended before the final result", task_id=task_id)
+        raise StreamBroken("the stream ended before the final result", task_id=task_id, trace_id=trace_id)
 
-    async def submit(self, request: ImagineRequest, *, progress: bool = False) -> str:
+    async def submit(
+        self,
+        request: ImagineRequest,
+        *,
+        progress: bool = False,
+        on_accepted: Callable[[Accepted], Awaitable[None]] | None = None,
+    ) -> Submitted:
         """Start a task without waiting for it (`callback_url` set, or async); returns its id.
-        With `progress`, every progress line is POSTed to the callback too, not only the result."""
+
+        With `progress`, every progress line is POSTed to the callback too, not only the result.
+        How upstream answers that combination is not documented, so the task id is read from the
+        first JSON object, whether the body is one object or a stream of lines, and the rest is
+        not read. That first object may take as long to come as a stream's first line.
+        """
         body = request.body()
         if not request.callback_url:
             body["async"] = True
-        headers = {"Accept": NDJSON} if progress else None
-        data = await self._post_json(f"{self._base}/midjourney/imagine", body, headers)
-        task_id = data.get("task_id")
-        if not isinstance(task_id, str) or not task_id:
-            raise Unavailable(200, "malformed", "the answer carried no task_id")
-        return task_id
+        headers = {**self._headers, "Accept": NDJSON if progress else JSON}
+        trace_id: str | None = None
+        with _translate(lambda: (None, trace_id)):
+            async with self._http.stream(
+                "POST",
+                f"{self._base}/midjourney/imagine",
+                json=body,
+                headers=headers,
+                timeout=self._submit_timeout,
+            ) as response:
+                trace_id = _trace_of(response.headers)
+                if response.status_code >= 400:
+                    raise _error_from_response(response.status_code, await response.aread(), response.headers)
+                if on_accepted is not None:
+                    await on_accepted(Accepted(trace_id))
+                async with contextlib.aclosing(
+                    cast(AsyncGenerator[str, None], response.aiter_text())
+                ) as chunks:
+                    first = await _first_object(chunks)
+        if first is None:
+            raise StreamBroken("the answer ended before it named the task", trace_id=trace_id)
+        if not isinstance(first, dict):
+            raise Unavailable(200, "malformed", "the answer was not a JSON object", trace_id=trace_id)
+        result = ImagineResult.model_validate(first)
+        trace_id = result.trace_id or trace_id
+        if result.failed:
+            error = result.error or ErrorBody()
+            raise api_error(400, error.code, error.message, trace_id=trace_id)
+        if not result.task_id:
+            raise Unavailable(200, "malformed", "the answer carried no task_id", trace_id=trace_id)
+        return Submitted(result.task_id, trace_id)
 
     async def retrieve(self, task_id: str) -> TaskRecord:
-        data = await self._post_json(f"{self._base}/midjourney/tasks", {"action": "retrieve", "id": task_id})
-        with _translate(lambda: task_id):
+        data = await self._post_json(
+            f"{self._base}/midjourney/tasks", {"action": "retrieve", "id": task_id}, task_id=task_id
+        )
+        with _translate(lambda: (task_id, None)):
             return TaskRecord.model_validate(data)
 
-    async def retrieve_batch(self, task_ids: list[str]) -> list[TaskRecord]:
-        data = await self._post_json(
-            f"{self._base}/midjourney/tasks", {"action": "retrieve_batch", "ids": task_ids}
-        )
+    async def retrieve_batch(
+        self,
+        ids: list[str] | None = None,
+        *,
+        trace_ids: list[str] | None = None,
+        offset: int = 0,
+        limit: int = TASKS_LIMIT,
+    ) -> list[TaskRecord]:
+        """Tasks by id, by trace id, or (neither given) the account's most recent ones, newest first.
+        At most `limit` come back, so callers ask for at most that many ids at once."""
+        body: dict[str, Any] = {"action": "retrieve_batch", "offset": offset, "limit": limit}
+        if ids is not None:
+            body["ids"] = ids
+        if trace_ids is not None:
+            body["trace_ids"] = trace_ids
+        data = await self._post_json(f"{self._base}/midjourney/tasks", body)
         items = data.get("items") or []
-        with _translate():
-            return [
-                TaskRecord.model_validate(item) for item in items if isinstance(item, dict) and item.get("id")
-            ]
+        records: list[TaskRecord] = []
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict) and item.get("id"):
+                with contextlib.suppress(ValidationError):  # one odd record must not hide the others
+                    records.append(TaskRecord.model_validate(item))
+        return records
 
     async def upload(self, data: bytes, filename: str, content_type: str) -> str:
         """Host bytes on AceData's file service; returns the public URL."""
@@ -165,7 +303,7 @@ class ImagineClient:
             response = await self._http.post(
                 f"{self._platform}/api/v1/files/",
                 files={"file": (filename, data, content_type)},
-                headers=self._platform_headers,
+                headers={**self._platform_headers, "Accept": JSON},
                 timeout=httpx.Timeout(60.0),
             )
             if response.status_code >= 400:
@@ -175,23 +313,16 @@ class ImagineClient:
             raise Unavailable(response.status_code, "malformed", "the upload answer carried no file_url")
         return url
 
-    async def _post_json(
-        self, url: str, body: dict[str, Any], headers: dict[str, str] | None = None
-    ) -> dict[str, Any]:
-        task_id = body.get("id") if isinstance(body.get("id"), str) else None
-        with _translate(lambda: task_id):
+    async def _post_json(self, url: str, body: dict[str, Any], *, task_id: str | None = None) -> dict[str, Any]:
+        with _translate(lambda: (task_id, None)):
             response = await self._http.post(
-                url, json=body, headers={**self._headers, **(headers or {})}, timeout=httpx.Timeout(30.0)
+                url, json=body, headers={**self._headers, "Accept": JSON}, timeout=httpx.Timeout(30.0)
             )
             if response.status_code >= 400:
                 raise _error_from_response(response.status_code, response.content, response.headers)
             data = response.json()
         if not isinstance(data, dict):
             raise Unavailable(response.status_code, "malformed", "the answer was not a JSON object")
-        if data.get("success") is False and isinstance(data.get("error"), dict):
-            raise _error_from_response(
-                response.status_code if response.status_code >= 400 else 400,
-                response.content,
-                response.headers,
-            )
+        if data.get("success") is False and data.get("error"):
+            raise _error_from_response(400, response.content, response.headers)
         return data

@@ -1,12 +1,13 @@
 """Errors of the Imagine boundary. Every foreign exception is translated in `client.py`, nowhere else.
 
-ImagineError                    anything that stopped a call
-├── NetworkError                connect/read failure, no HTTP answer
-│   └── StreamBroken            the ndjson stream ended or stalled without a final line
+ImagineError                    anything that stopped a call; carries `task_id` and `trace_id` when known
+├── NetworkError                connect/read failure, no HTTP answer (the request may have arrived)
+│   ├── NotSent                 the connection never opened: the request surely did not arrive
+│   └── StreamBroken            the answer ended or stalled before its final line
 ├── TaskFailed                  the task ran and failed (`success: false` line or callback)
 └── ImagineAPIError             an HTTP error answer: status, code, message
     ├── BadRequest              400: the user's prompt or parameters (message shown to the user)
-    ├── Misconfigured           401 / 404: token or endpoint problem, the operator's to fix
+    ├── Misconfigured           401, token_mismatched, api_not_implemented: the operator's to fix
     ├── QuotaExhausted          403 used_up / disabled
     ├── Moderated               403 forbidden: prompt rejected by moderation
     ├── RateLimited             429: retry later (carries `retry_after` when known)
@@ -20,14 +21,20 @@ from __future__ import annotations
 class ImagineError(Exception):
     """Base of every error raised by the Imagine client."""
 
-    def __init__(self, message: str, *, task_id: str | None = None) -> None:
+    def __init__(self, message: str, *, task_id: str | None = None, trace_id: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.task_id = task_id
+        self.trace_id = trace_id  # what AceData's support asks for: logged with every error
 
 
 class NetworkError(ImagineError):
     """No usable HTTP answer (connection refused, reset, read timeout)."""
+
+
+class NotSent(NetworkError):
+    """Connecting failed (refused, DNS, connect timeout): nothing reached upstream, so sending the
+    same request again cannot start (and charge) a second task."""
 
 
 class StreamBroken(NetworkError):
@@ -37,16 +44,26 @@ class StreamBroken(NetworkError):
 class TaskFailed(ImagineError):
     """The task itself failed; `code` is upstream's (e.g. `bad_request`, `forbidden`, `timeout`)."""
 
-    def __init__(self, code: str, message: str, *, task_id: str | None = None) -> None:
-        super().__init__(message, task_id=task_id)
+    def __init__(
+        self, code: str, message: str, *, task_id: str | None = None, trace_id: str | None = None
+    ) -> None:
+        super().__init__(message, task_id=task_id, trace_id=trace_id)
         self.code = code
 
 
 class ImagineAPIError(ImagineError):
     """An HTTP error answer from the API."""
 
-    def __init__(self, status: int, code: str, message: str, *, task_id: str | None = None) -> None:
-        super().__init__(message, task_id=task_id)
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        task_id: str | None = None,
+        trace_id: str | None = None,
+    ) -> None:
+        super().__init__(message, task_id=task_id, trace_id=trace_id)
         self.status = status
         self.code = code
 
@@ -79,8 +96,9 @@ class RateLimited(ImagineAPIError):
         *,
         retry_after: float | None = None,
         task_id: str | None = None,
+        trace_id: str | None = None,
     ) -> None:
-        super().__init__(status, code, message, task_id=task_id)
+        super().__init__(status, code, message, task_id=task_id, trace_id=trace_id)
         self.retry_after = retry_after
 
 
@@ -98,6 +116,8 @@ _BY_CODE: dict[str, type[ImagineAPIError]] = {
     "token_expired": Misconfigured,
     "no_token": Misconfigured,
     "no_api": Misconfigured,
+    "token_mismatched": Misconfigured,
+    "api_not_implemented": Misconfigured,
     "used_up": QuotaExhausted,
     "disabled": QuotaExhausted,
     "forbidden": Moderated,
@@ -119,12 +139,17 @@ _BY_STATUS: dict[int, type[ImagineAPIError]] = {
 
 
 def api_error(
-    status: int, code: str | None, message: str | None, *, retry_after: float | None = None
+    status: int,
+    code: str | None,
+    message: str | None,
+    *,
+    retry_after: float | None = None,
+    trace_id: str | None = None,
 ) -> ImagineAPIError:
     """Pick the error class for an HTTP error answer: upstream's code first, then the status."""
     code = code or "unknown"
     cls = _BY_CODE.get(code) or _BY_STATUS.get(status, Unavailable)
     text = message or f"HTTP {status}"
     if cls is RateLimited:
-        return RateLimited(status, code, text, retry_after=retry_after)
-    return cls(status, code, text)
+        return RateLimited(status, code, text, retry_after=retry_after, trace_id=trace_id)
+    return cls(status, code, text, trace_id=trace_id)

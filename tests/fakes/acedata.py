@@ -1,11 +1,18 @@
 """A fake AceData service: Midjourney imagine + tasks API, platform file upload, image hosting.
 
-It follows /work/shared/imagine-api.md. Jobs run as background tasks of the server loop,
+It follows /work/shared/imagine-api.md (and, where they differ, the seed). Jobs run as background
+tasks of the server loop,
 independent of the HTTP request that created them (a bot that disconnects or restarts can still
 learn the outcome through the tasks API or the callback), and every result URL points to a real
 PNG served here. Validation mirrors the upstream rules the bot depends on: actions must come
 from the image's ``actions``, masks must match the raw image size, image prompts must be
 downloadable images.
+
+Timing and shapes follow the references too: a task first waits in Midjourney's queue
+(``queue_delay``, the stream silent meanwhile, the task ``pending``), then draws (``generating``) and
+ends ``finished`` or ``failed``; every answer carries an ``X-Trace-Id`` header (``trace_header``) and
+every error body its ``trace_id``; the tasks API answers ``id`` / ``ids`` / ``trace_id`` /
+``trace_ids`` / ``offset`` / ``limit``; unknown endpoints answer 400 ``api_not_implemented``.
 """
 
 from __future__ import annotations
@@ -66,6 +73,8 @@ ERROR_STATUS = {
     "disabled": 403,
     "forbidden": 403,
     "no_api": 404,
+    "token_mismatched": 400,
+    "api_not_implemented": 400,
     "too_many_requests": 429,
     "rate_limited": 429,
     "api_error": 500,
@@ -78,9 +87,12 @@ _PARAM_RE = re.compile(r"(?<!\S)--([A-Za-z][\w-]*)")
 
 
 def ace_error(status: int, code: str, message: str) -> HttpError:
-    """AceData's error body."""
+    """AceData's error body (the imagine endpoint replaces the trace id with its request's)."""
     body = {"success": False, "error": {"code": code, "message": message}, "trace_id": str(uuid.uuid4())}
     return HttpError(status, body)
+
+
+TASKS_LIMIT = 12  # the tasks API's default page size
 
 
 def _bad(message: str) -> HttpError:
@@ -137,6 +149,10 @@ class FakeAceData(FakeServer):
         self.concurrency_limit: int | None = None  # None: unlimited; else 429 too_many_requests
         self.preview_ttl: float | None = 0.5  # previews answer 404 this long after the job ends
         self.fetch_timeout = 5.0
+        self.queue_delay = 0.0  # seconds a task waits in Midjourney's queue; answers are silent meanwhile
+        self.trace_header = True  # answers carry X-Trace-Id (upstream's request trace id)
+        self.callback_answer = "object"  # ndjson + callback_url: "object" ({task_id}) or "ndjson" (lines)
+        self.hide_tasks = False  # the tasks API lists no task (as if the submit never created one)
         # -- records --
         self.requests: list[JSON] = []
         self.received_urls: list[str] = []
@@ -159,6 +175,7 @@ class FakeAceData(FakeServer):
         self._task_failures: list[tuple[str, str]] = []
         self._cut_at: int | None = None
         self._stall: tuple[int, float] | None = None
+        self._drop_first: float | None = None
         self._subscribers: dict[str, list[asyncio.Queue[StreamItem]]] = {}
         self._done: dict[str, asyncio.Event] = {}
         self._jobs: set[asyncio.Task[None]] = set()
@@ -170,12 +187,13 @@ class FakeAceData(FakeServer):
         routes = [
             Route("/midjourney/imagine", self._imagine_endpoint, methods=["POST"]),
             Route("/midjourney/tasks", self._tasks_endpoint, methods=["POST"]),
-            Route("/midjourney/{name}", self._no_api_endpoint, methods=["GET", "POST"]),
+            Route("/{path:path}", self._no_api_endpoint, methods=["GET", "POST", "PUT", "DELETE"]),
             Route("/api/v1/files/", self._upload_endpoint, methods=["POST"]),
             Route("/api/v1/files", self._upload_endpoint, methods=["POST"]),
             Route("/images/{name}", self._image_endpoint, methods=["GET"]),
             Route("/files/{name}", self._file_endpoint, methods=["GET"]),
         ]
+        routes.append(routes.pop(2))  # the catch-all goes last
         handlers = {HttpError: self._error_handler}
         return Starlette(routes=routes, exception_handlers=handlers)
 
@@ -235,6 +253,12 @@ class FakeAceData(FakeServer):
         with self._lock:
             self._cut_at = progress
 
+    def drop_before_first_line(self, after: float = 0.3) -> None:
+        """The next ndjson answer ends ``after`` seconds into its silent start, before any line
+        (a proxy or the network cutting it); the task itself goes on upstream."""
+        with self._lock:
+            self._drop_first = after
+
     def stall_stream_at(self, progress: int, seconds: float) -> None:
         """The next ndjson stream goes silent for ``seconds`` after that line (connection open)."""
         with self._lock:
@@ -258,8 +282,10 @@ class FakeAceData(FakeServer):
     # == imagine ==============================================================================
     async def _imagine_endpoint(self, request: Request) -> Response:
         raw = await request.body()
+        trace_id = str(uuid.uuid4())
         record: JSON = {
             "body": None,
+            "trace_id": trace_id,
             "headers": dict(request.headers),
             "t": time.monotonic(),
             "accept": request.headers.get("accept", ""),
@@ -284,7 +310,10 @@ class FakeAceData(FakeServer):
             await self._check_image_prompts(body)
             response = await self._submit(request, body, parent, record)
         except HttpError as exc:
+            exc.body["trace_id"] = trace_id
             response = exc.response()
+        if self.trace_header:
+            response.headers["x-trace-id"] = trace_id
         record["status"] = response.status_code
         return response
 
@@ -381,30 +410,32 @@ class FakeAceData(FakeServer):
         callback_url = body.get("callback_url") or None
         wants_stream = NDJSON in record["accept"]
         detached = bool(callback_url or body.get("async"))
-        streaming = wants_stream and not detached
+        # ndjson with a callback: how upstream answers is undocumented; the knob picks a shape.
+        streaming = wants_stream and (not detached or (bool(callback_url) and self.callback_answer == "ndjson"))
         task_id = str(uuid.uuid4())
         with self._lock:
             if self.concurrency_limit is not None and self.in_flight >= self.concurrency_limit:
                 raise ace_error(429, "too_many_requests", "Too many concurrent tasks, retry later")
             failure = self._task_failures.pop(0) if self._task_failures else None
-            cut, stall = (self._cut_at, self._stall) if streaming else (None, None)
+            cut, stall, drop = (self._cut_at, self._stall, self._drop_first) if streaming else (None, None, None)
             if streaming:
-                self._cut_at, self._stall = None, None
+                self._cut_at, self._stall, self._drop_first = None, None, None
             now = time.time()
             self.submit_times.append(time.monotonic())
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             self.tasks[task_id] = {
                 "id": task_id,
+                "trace_id": record["trace_id"],
                 "created_at": now,
-                "started_at": now,
+                "started_at": None,
                 "finished_at": None,
                 "request": {k: v for k, v in body.items() if k != "mask"},
                 "response": None,
                 "lines": [],
                 "previews": [],
                 "action": body.get("action") or "generate",
-                "state": "running",
+                "state": "pending",
             }
         record["task_id"] = task_id
         queue: asyncio.Queue[StreamItem] | None = asyncio.Queue() if streaming else None
@@ -415,10 +446,10 @@ class FakeAceData(FakeServer):
         )
         self._jobs.add(job)
         job.add_done_callback(self._jobs.discard)
+        if queue is not None:
+            return StreamingResponse(self._stream(task_id, queue, cut, stall, drop), media_type=NDJSON)
         if detached:
             return JSONResponse({"success": True, "task_id": task_id})
-        if queue is not None:
-            return StreamingResponse(self._stream(task_id, queue, cut, stall), media_type=NDJSON)
         await self._done[task_id].wait()
         with self._lock:
             task = self.tasks[task_id]
@@ -429,10 +460,20 @@ class FakeAceData(FakeServer):
         return JSONResponse(result, status_code=200 if result.get("success") else ERROR_STATUS.get(code, 500))
 
     async def _stream(
-        self, task_id: str, queue: asyncio.Queue[StreamItem], cut: int | None, stall: tuple[int, float] | None
+        self,
+        task_id: str,
+        queue: asyncio.Queue[StreamItem],
+        cut: int | None,
+        stall: tuple[int, float] | None,
+        drop: float | None,
     ) -> AsyncIterator[bytes]:
-        """One ndjson line per job step, with the injected cut / stall applied."""
+        """One ndjson line per job step, with the injected cut / stall / drop applied."""
         try:
+            if drop is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(queue.get(), drop)
+                    raise AssertionError("drop_before_first_line needs a queue_delay longer than the drop")
+                return
             while True:
                 item = await queue.get()
                 if item is None:
@@ -462,7 +503,16 @@ class FakeAceData(FakeServer):
         failure: tuple[str, str] | None,
     ) -> None:
         try:
+            timeout = body.get("timeout")
+            limit = float(timeout) if isinstance(timeout, int | float) and timeout > 0 else 480.0
             steps = min(self.steps, 2) if failure else self.steps
+            if self.queue_delay:
+                await asyncio.sleep(min(self.queue_delay, limit))
+                if self.queue_delay >= limit:  # upstream gives up after the request's `timeout`
+                    failure, steps = ("timeout", f"not started within {limit:g} s"), 0
+            with self._lock:
+                self.tasks[task_id]["state"] = "generating"
+                self.tasks[task_id]["started_at"] = time.time()
             for index in range(steps):
                 await asyncio.sleep(self.step_delay)
                 progress = round(100 * (index + 1) / (self.steps + 1))
@@ -482,7 +532,7 @@ class FakeAceData(FakeServer):
         finally:
             with self._lock:
                 task = self.tasks[task_id]
-                if task["finished_at"] is None and task["state"] == "running":
+                if task["finished_at"] is None and task["state"] in ("pending", "generating"):
                     task["state"] = "cancelled"
                     self.in_flight -= 1
 
@@ -493,7 +543,7 @@ class FakeAceData(FakeServer):
             task["response"] = line
             if final:
                 task["finished_at"] = time.time()
-                task["state"] = "succeeded" if line.get("success") else "failed"
+                task["state"] = "finished" if line.get("success") else "failed"
                 self.in_flight -= 1
         for queue in self._subscribers.get(task_id, []):
             queue.put_nowait((copy.deepcopy(line), final))
@@ -611,17 +661,43 @@ class FakeAceData(FakeServer):
             raise _bad("Request body must be a JSON object")
         action = body.get("action")
         if action == "retrieve":
-            view = self._task_view(str(body.get("id")))
-            if view is None:
+            matches = self._select(body.get("id"), body.get("trace_id"))
+            if not matches:
                 raise _bad("task not found")
-            return JSONResponse(view)
+            return JSONResponse(matches[0])
         if action == "retrieve_batch":
-            ids = body.get("ids")
-            if not isinstance(ids, list):
-                raise _bad("ids must be a list")
-            items = [view for view in (self._task_view(str(i)) for i in ids) if view is not None]
+            ids, trace_ids = body.get("ids"), body.get("trace_ids")
+            for name, value in (("ids", ids), ("trace_ids", trace_ids)):
+                if value is not None and not isinstance(value, list):
+                    raise _bad(f"{name} must be a list")
+            offset, limit = body.get("offset", 0), body.get("limit", TASKS_LIMIT)
+            if not isinstance(offset, int) or not isinstance(limit, int) or offset < 0 or limit < 1:
+                raise _bad("offset and limit must be whole numbers (offset >= 0, limit >= 1)")
+            items = self._select(ids, trace_ids, many=True)[offset : offset + limit]
             return JSONResponse({"items": items, "count": len(items)})
         raise _bad(f"Invalid action `{action}`")
+
+    def _select(self, ids: Any, trace_ids: Any, *, many: bool = False) -> list[JSON]:
+        """Task views by id(s), by trace id(s), or (neither given, batch only) the account's
+        tasks, newest first."""
+        with self._lock:
+            if self.hide_tasks:
+                return []
+            tasks = list(self.tasks.values())
+        if many:
+            wanted_ids = {str(i) for i in ids} if isinstance(ids, list) else None
+            wanted_traces = {str(t) for t in trace_ids} if isinstance(trace_ids, list) else None
+        else:
+            wanted_ids = {str(ids)} if ids else None
+            wanted_traces = {str(trace_ids)} if trace_ids else None
+            if wanted_ids is None and wanted_traces is None:
+                return []
+        chosen = [
+            task for task in reversed(tasks)
+            if (wanted_ids is None or task["id"] in wanted_ids)
+            and (wanted_traces is None or task["trace_id"] in wanted_traces)
+        ]  # fmt: skip
+        return [view for view in (self._task_view(task["id"]) for task in chosen) if view is not None]
 
     def _task_view(self, task_id: str) -> JSON | None:
         with self._lock:
@@ -630,9 +706,13 @@ class FakeAceData(FakeServer):
                 return None
             view: JSON = {
                 "id": task["id"],
+                "trace_id": task["trace_id"],
+                "type": "imagine",
+                "state": task["state"],
                 "created_at": task["created_at"],
-                "started_at": task["started_at"],
             }
+            if task["started_at"] is not None:
+                view["started_at"] = task["started_at"]
             if task["finished_at"] is not None:
                 view["finished_at"] = task["finished_at"]
             view["request"] = copy.deepcopy(task["request"])
@@ -642,7 +722,7 @@ class FakeAceData(FakeServer):
 
     async def _no_api_endpoint(self, request: Request) -> Response:
         self._authorize(request, self.token)
-        raise ace_error(404, "no_api", f"API {request.url.path} is not provided by the fake")
+        raise ace_error(400, "api_not_implemented", f"API {request.url.path} is not implemented")
 
     # == platform upload & hosting ============================================================
     async def _upload_endpoint(self, request: Request) -> Response:
