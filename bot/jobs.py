@@ -367,6 +367,7 @@ class JobService:
                 else:
                     await self._stream(job)
         except RateLimited as exc:
+            log.info("job %s: upstream busy: %s", job.id, upstream_detail(exc))
             await self._retry_later(job, exc.retry_after)
         except Unavailable as exc:
             if job.attempts < 2:

@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.fakes import FakeAceData, FakeTelegram
@@ -83,9 +84,14 @@ def test_callback_mode_reads_either_first_answer(
     ace.callback_answer = answer
     ace.queue_delay = 1.0
     port = free_port()
-    make_bot(ACEDATA_CALLBACK="true", PUBLIC_URL=f"http://127.0.0.1:{port}", HTTP_HOST="127.0.0.1",
-             HTTP_PORT=str(port)).start()  # fmt: skip
+    bot = make_bot(ACEDATA_CALLBACK="true", PUBLIC_URL=f"http://127.0.0.1:{port}", HTTP_HOST="127.0.0.1",
+                   HTTP_PORT=str(port)).start()  # fmt: skip
     request = tg.user_message(PRIVATE, ANN, f"/imagine a {answer} fox")
+    ace.wait_for(lambda: ace.requests, timeout=10)
+    url = ace.requests[0]["body"]["callback_url"]
+    unreadable = httpx.post(url, content=b'{"trace_id": "tr-garbled", "progress": ')
+    assert unreadable.status_code == 400, "the job exists: an unreadable body is 400, not ignored"
+    bot.wait_log("tr-garbled")
     finished(tg, reply_to(tg, PRIVATE["id"], request), timeout=30)
     assert len(ace.requests) == 1, "a multi-line answer is never a reason to submit again"
     assert ace.requests[0]["accept"] == "application/x-ndjson" and ace.requests[0]["body"]["callback_url"]
