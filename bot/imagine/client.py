@@ -161,8 +161,6 @@ class ImagineClient:
         self._platform = platform_url.rstrip("/")
         self._platform_headers = {"Authorization": f"Bearer {platform_token}"}
         self._stall = stall_timeout
-        # No read timeout on submits: upstream is silent until drawing starts. The job's own
-        # deadline (and the `timeout` sent upstream) bound the wait instead.
         self._submit_timeout = httpx.Timeout(30.0, read=None)
 
     async def stream(self, request: ImagineRequest) -> AsyncGenerator[Accepted | ImagineResult, None]:
@@ -174,19 +172,10 @@ class ImagineClient:
         """
         task_id: str | None = None
         trace_id: str | None = None
-        headers = {**self._headers, "Accept": NDJSON}
         with _translate(lambda: (task_id, trace_id)):
-            async with self._http.stream(
-                "POST",
-                f"{self._base}/midjourney/imagine",
-                json=request.body(),
-                headers=headers,
-                timeout=self._submit_timeout,
-            ) as response:
-                trace_id = _trace_of(response.headers)
-                if response.status_code >= 400:
-                    raise _error_from_response(response.status_code, await response.aread(), response.headers)
-                yield Accepted(trace_id)
+            async with self._imagine(request.body(), NDJSON) as (response, accepted):
+                trace_id = accepted.trace_id
+                yield accepted
                 # aclosing: a generator left to the garbage collector is finalized there, in bulk,
                 # which shows up as event-loop stalls under load.
                 async with contextlib.aclosing(
@@ -234,21 +223,12 @@ class ImagineClient:
         body = request.body()
         if not request.callback_url:
             body["async"] = True
-        headers = {**self._headers, "Accept": NDJSON if progress else JSON}
         trace_id: str | None = None
         with _translate(lambda: (None, trace_id)):
-            async with self._http.stream(
-                "POST",
-                f"{self._base}/midjourney/imagine",
-                json=body,
-                headers=headers,
-                timeout=self._submit_timeout,
-            ) as response:
-                trace_id = _trace_of(response.headers)
-                if response.status_code >= 400:
-                    raise _error_from_response(response.status_code, await response.aread(), response.headers)
+            async with self._imagine(body, NDJSON if progress else JSON) as (response, accepted):
+                trace_id = accepted.trace_id
                 if on_accepted is not None:
-                    await on_accepted(Accepted(trace_id))
+                    await on_accepted(accepted)
                 async with contextlib.aclosing(
                     cast(AsyncGenerator[str, None], response.aiter_text())
                 ) as chunks:
@@ -265,6 +245,22 @@ class ImagineClient:
         if not result.task_id:
             raise Unavailable(200, "malformed", "the answer carried no task_id", trace_id=trace_id)
         return Submitted(result.task_id, trace_id)
+
+    @contextlib.asynccontextmanager
+    async def _imagine(self, body: dict[str, Any], accept: str) -> AsyncIterator[tuple[httpx.Response, Accepted]]:
+        """POST an imagine request and hold its answer open once its headers are in (an error
+        status raises at once). No read timeout: upstream is silent until drawing starts, and the
+        job's own deadline (and the `timeout` sent upstream) bound the wait instead."""
+        async with self._http.stream(
+            "POST",
+            f"{self._base}/midjourney/imagine",
+            json=body,
+            headers={**self._headers, "Accept": accept},
+            timeout=self._submit_timeout,
+        ) as response:
+            if response.status_code >= 400:
+                raise _error_from_response(response.status_code, await response.aread(), response.headers)
+            yield response, Accepted(_trace_of(response.headers))
 
     async def retrieve(self, task_id: str) -> TaskRecord:
         data = await self._post_json(
