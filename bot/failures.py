@@ -9,16 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.imagine import (
-    BadRequest,
+    ConnectionLost,
+    GenerationTimeout,
     ImagineAPIError,
     ImagineError,
+    InvalidRequest,
     Misconfigured,
     Moderated,
-    NetworkError,
     QuotaExhausted,
     RateLimited,
     TaskFailed,
-    TimedOut,
 )
 
 MISCONFIGURED = "Drawing is not available right now. Please tell the bot's admin."
@@ -93,7 +93,7 @@ def explain(error: ImagineError) -> Failure:
         return for_code(error.code, error.message)
     if isinstance(error, Misconfigured):
         return Failure(MISCONFIGURED, operator=True, code=error.code)
-    if isinstance(error, BadRequest):
+    if isinstance(error, InvalidRequest):
         if error.code == "bad_request":  # the prompt's own fault, e.g. an unknown --parameter
             return Failure(f"Midjourney could not do this: {error.message}")
         return Failure("Midjourney refused this request. Please check the prompt and its --parameters.",
@@ -102,9 +102,9 @@ def explain(error: ImagineError) -> Failure:
         return for_code(error.code, error.message)
     if isinstance(error, RateLimited):
         return Failure(BUSY, retryable=True)
-    if isinstance(error, TimedOut):
+    if isinstance(error, GenerationTimeout):
         return _BY_CODE["timeout"]
-    if isinstance(error, NetworkError):
+    if isinstance(error, ConnectionLost):
         return Failure("Could not reach Midjourney. Please try again in a minute.", retryable=True)
     return Failure("Midjourney had a temporary problem. Please try again in a minute.", retryable=True)
 

@@ -31,11 +31,11 @@ from bot.domain import Button, Image, Job, JobState, JobView, Picture, Requester
 from bot.failures import DEADLINE, INTERNAL, UNCONFIRMED, Failure, explain, for_code, upstream_detail
 from bot.imagine import (
     Accepted,
+    ConnectionLost,
     ImagineClient,
     ImagineError,
     ImagineRequest,
     ImagineResult,
-    NetworkError,
     NotSent,
     RateLimited,
     TaskRecord,
@@ -377,14 +377,14 @@ class JobService:
                 await self._fail(job, explain(exc), cause=exc)
         except NotSent as exc:  # nothing reached upstream: failing (with Retry) cannot double-charge
             await self._fail(job, explain(exc), cause=exc)
-        except NetworkError as exc:  # the answer broke off; the task may be running upstream
+        except ConnectionLost as exc:  # the answer broke off; the task may be running upstream
             await self._lost(job, exc)
         except ImagineError as exc:
             await self._fail(job, explain(exc), cause=exc)
         except TimeoutError:
             await self._fail(job, DEADLINE)
 
-    async def _lost(self, job: Job, exc: NetworkError) -> None:
+    async def _lost(self, job: Job, exc: ConnectionLost) -> None:
         """The answer broke off: follow the task if its id is known, else look for it upstream.
         Never submits again. Runs outside the submit's timeout: both have their own deadline."""
         current = await self._store.get_job(job.id) or job  # what the stream learnt on the way

@@ -30,7 +30,7 @@ def test_every_error_has_a_message(error: errors.ImagineError) -> None:
 @pytest.mark.parametrize(
     ("status", "code", "cls"),
     [
-        (400, "bad_request", errors.BadRequest),
+        (400, "bad_request", errors.InvalidRequest),
         (401, "invalid_token", errors.Misconfigured),
         (401, None, errors.Misconfigured),
         (403, "used_up", errors.QuotaExhausted),
@@ -39,12 +39,12 @@ def test_every_error_has_a_message(error: errors.ImagineError) -> None:
         (404, "no_api", errors.Misconfigured),
         (400, "token_mismatched", errors.Misconfigured),
         (400, "api_not_implemented", errors.Misconfigured),
-        (400, "unknown_new_code", errors.BadRequest),
+        (400, "unknown_new_code", errors.InvalidRequest),
         (429, "too_many_requests", errors.RateLimited),
         (429, None, errors.RateLimited),
         (500, "api_error", errors.Unavailable),
         (502, None, errors.Unavailable),
-        (504, "timeout", errors.TimedOut),
+        (504, "timeout", errors.GenerationTimeout),
     ],
 )
 def test_api_error_classes(status: int, code: str | None, cls: type) -> None:
@@ -61,7 +61,7 @@ def test_user_facing_texts() -> None:
     assert "moderation" in explain(api_error(403, "forbidden", "nsfw")).text
     assert "credit" in explain(api_error(403, "used_up", "")).text
     assert "too long" in explain(api_error(504, "timeout", "")).text
-    assert "reach" in explain(errors.NetworkError("reset")).text
+    assert "reach" in explain(errors.ConnectionLost("reset")).text
     assert "boom" not in for_code("weird_code", "boom").text, "upstream's words stay in the log"
     assert for_code("weird_code", "boom").retryable
     for code in ("token_mismatched", "api_not_implemented"):

@@ -7,12 +7,12 @@ import httpx
 import pytest
 
 from bot.imagine import (
-    BadRequest,
+    ConnectionLost,
     ImagineClient,
     ImagineRequest,
     ImagineResult,
+    InvalidRequest,
     Misconfigured,
-    NetworkError,
     RateLimited,
     StreamBroken,
     TaskFailed,
@@ -77,7 +77,7 @@ async def test_failure_line_raises_task_failed() -> None:
 @pytest.mark.parametrize(
     ("status", "body", "cls"),
     [
-        (400, {"error": {"code": "bad_request", "message": "Unrecognized argument(s): `--x`"}}, BadRequest),
+        (400, {"error": {"code": "bad_request", "message": "Unrecognized argument(s): `--x`"}}, InvalidRequest),
         (401, {"error": {"code": "invalid_token", "message": "bad"}}, Misconfigured),
         (429, {"error": {"code": "too_many_requests", "message": "slow"}}, RateLimited),
     ],
@@ -94,7 +94,7 @@ async def test_transport_errors_are_translated() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
-    with pytest.raises(NetworkError):
+    with pytest.raises(ConnectionLost):
         await _collect(_client(handler))
 
 

@@ -15,11 +15,11 @@ import pytest
 
 from bot.imagine import (
     Accepted,
-    BadRequest,
     ImagineClient,
     ImagineError,
     ImagineRequest,
     ImagineResult,
+    InvalidRequest,
     Misconfigured,
     NotSent,
     StreamBroken,
@@ -80,7 +80,7 @@ async def test_seed_examples_replay_through_the_client(text: str) -> None:
     else:
         assert as_callback.failed and as_callback.error is not None
         assert (as_callback.error.code, as_callback.error.message) == ("bad_request", body["error"]["message"])
-        with pytest.raises(BadRequest):
+        with pytest.raises(InvalidRequest):
             await _client(lambda r: httpx.Response(200, content=text.encode())).submit(
                 ImagineRequest(prompt="x", callback_url="https://bot.test/cb/s")
             )
@@ -213,7 +213,7 @@ async def test_configuration_codes_are_misconfigured_with_their_trace_id(code: s
 
 async def test_an_error_given_as_a_bare_string() -> None:
     client = _client(lambda r: httpx.Response(400, json={"error": "bad_request", "trace_id": "tr-7"}))
-    with pytest.raises(BadRequest) as info:
+    with pytest.raises(InvalidRequest) as info:
         await client.retrieve("t1")
     assert info.value.trace_id == "tr-7"
 

@@ -2,18 +2,18 @@
 
 from bot.imagine.client import TASKS_LIMIT, ImagineClient
 from bot.imagine.errors import (
-    BadRequest,
+    ConnectionLost,
+    GenerationTimeout,
     ImagineAPIError,
     ImagineError,
+    InvalidRequest,
     Misconfigured,
     Moderated,
-    NetworkError,
     NotSent,
     QuotaExhausted,
     RateLimited,
     StreamBroken,
     TaskFailed,
-    TimedOut,
     Unavailable,
 )
 from bot.imagine.models import Accepted, ImagineRequest, ImagineResult, Submitted, TaskRecord
@@ -21,15 +21,16 @@ from bot.imagine.models import Accepted, ImagineRequest, ImagineResult, Submitte
 __all__ = [
     "TASKS_LIMIT",
     "Accepted",
-    "BadRequest",
+    "ConnectionLost",
+    "GenerationTimeout",
     "ImagineAPIError",
     "ImagineClient",
     "ImagineError",
     "ImagineRequest",
     "ImagineResult",
+    "InvalidRequest",
     "Misconfigured",
     "Moderated",
-    "NetworkError",
     "NotSent",
     "QuotaExhausted",
     "RateLimited",
@@ -37,6 +38,5 @@ __all__ = [
     "Submitted",
     "TaskFailed",
     "TaskRecord",
-    "TimedOut",
     "Unavailable",
 ]

@@ -22,8 +22,8 @@ import httpx
 from pydantic import ValidationError
 
 from bot.imagine.errors import (
+    ConnectionLost,
     ImagineError,
-    NetworkError,
     NotSent,
     StreamBroken,
     TaskFailed,
@@ -52,7 +52,7 @@ def _translated(exc: Exception, task_id: str | None, trace_id: str | None) -> Im
     if isinstance(exc, httpx.TimeoutException | TimeoutError):
         return StreamBroken(f"no answer in time ({name})", **ids)
     if isinstance(exc, httpx.TransportError | httpx.StreamError):
-        return NetworkError(f"network error: {name}: {exc}", **ids)
+        return ConnectionLost(f"network error: {name}: {exc}", **ids)
     if isinstance(exc, httpx.HTTPStatusError):
         return api_error(exc.response.status_code, None, str(exc), trace_id=trace_id)
     if isinstance(exc, httpx.HTTPError):  # DecodingError, TooManyRedirects, and any later addition

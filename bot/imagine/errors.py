@@ -1,17 +1,17 @@
 """Errors of the Imagine boundary. Every foreign exception is translated in `client.py`, nowhere else.
 
 ImagineError                    anything that stopped a call; carries `task_id` and `trace_id` when known
-├── NetworkError                connect/read failure, no HTTP answer (the request may have arrived)
+├── ConnectionLost                connect/read failure, no HTTP answer (the request may have arrived)
 │   ├── NotSent                 the connection never opened: the request surely did not arrive
 │   └── StreamBroken            the answer ended or stalled before its final line
 ├── TaskFailed                  the task ran and failed (`success: false` line or callback)
 └── ImagineAPIError             an HTTP error answer: status, code, message
-    ├── BadRequest              400: the user's prompt or parameters (message shown to the user)
+    ├── InvalidRequest              400: the user's prompt or parameters (message shown to the user)
     ├── Misconfigured           401, token_mismatched, api_not_implemented: the operator's to fix
     ├── QuotaExhausted          403 used_up / disabled
     ├── Moderated               403 forbidden: prompt rejected by moderation
     ├── RateLimited             429: retry later (carries `retry_after` when known)
-    ├── TimedOut                504 / timeout: generation took too long
+    ├── GenerationTimeout                504 / timeout: generation took too long
     └── Unavailable             5xx and anything unexpected: temporary
 """
 
@@ -28,16 +28,16 @@ class ImagineError(Exception):
         self.trace_id = trace_id  # what AceData's support asks for: logged with every error
 
 
-class NetworkError(ImagineError):
+class ConnectionLost(ImagineError):
     """No usable HTTP answer (connection refused, reset, read timeout)."""
 
 
-class NotSent(NetworkError):
+class NotSent(ConnectionLost):
     """Connecting failed (refused, DNS, connect timeout): nothing reached upstream, so sending the
     same request again cannot start (and charge) a second task."""
 
 
-class StreamBroken(NetworkError):
+class StreamBroken(ConnectionLost):
     """The progress stream stopped before the final line; the task may still finish upstream."""
 
 
@@ -71,7 +71,7 @@ class ImagineAPIError(ImagineError):
         return f"{self.status} {self.code}: {self.message}"
 
 
-class BadRequest(ImagineAPIError):
+class InvalidRequest(ImagineAPIError):
     pass
 
 
@@ -102,7 +102,7 @@ class RateLimited(ImagineAPIError):
         self.retry_after = retry_after
 
 
-class TimedOut(ImagineAPIError):
+class GenerationTimeout(ImagineAPIError):
     pass
 
 
@@ -111,7 +111,7 @@ class Unavailable(ImagineAPIError):
 
 
 _BY_CODE: dict[str, type[ImagineAPIError]] = {
-    "bad_request": BadRequest,
+    "bad_request": InvalidRequest,
     "invalid_token": Misconfigured,
     "token_expired": Misconfigured,
     "no_token": Misconfigured,
@@ -123,18 +123,18 @@ _BY_CODE: dict[str, type[ImagineAPIError]] = {
     "forbidden": Moderated,
     "too_many_requests": RateLimited,
     "rate_limited": RateLimited,
-    "timeout": TimedOut,
+    "timeout": GenerationTimeout,
     "api_error": Unavailable,
 }
 
 _BY_STATUS: dict[int, type[ImagineAPIError]] = {
-    400: BadRequest,
+    400: InvalidRequest,
     401: Misconfigured,
     403: Moderated,
     404: Misconfigured,
-    422: BadRequest,
+    422: InvalidRequest,
     429: RateLimited,
-    504: TimedOut,
+    504: GenerationTimeout,
 }
 
 
