@@ -1,17 +1,17 @@
 """Errors of the Imagine boundary. Every foreign exception is translated in `client.py`, nowhere else.
 
 ImagineError                    anything that stopped a call; carries `task_id` and `trace_id` when known
-├── ConnectionLost                connect/read failure, no HTTP answer (the request may have arrived)
+├── ConnectionLost              connect/read failure, no HTTP answer (the request may have arrived)
 │   ├── NotSent                 the connection never opened: the request surely did not arrive
 │   └── StreamBroken            the answer ended or stalled before its final line
 ├── TaskFailed                  the task ran and failed (`success: false` line or callback)
 └── ImagineAPIError             an HTTP error answer: status, code, message
-    ├── InvalidRequest              400: the user's prompt or parameters (message shown to the user)
+    ├── InvalidRequest          400: the user's prompt or parameters (message shown to the user)
     ├── Misconfigured           401, token_mismatched, api_not_implemented: the operator's to fix
     ├── QuotaExhausted          403 used_up / disabled
     ├── Moderated               403 forbidden: prompt rejected by moderation
     ├── RateLimited             429: retry later (carries `retry_after` when known)
-    ├── GenerationTimeout                504 / timeout: generation took too long
+    ├── GenerationTimeout       504 / timeout: generation took too long
     └── Unavailable             5xx and anything unexpected: temporary
 """
 
