@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sys
@@ -10,10 +9,9 @@ import sys
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, PTB's future default
 
 from pydantic import ValidationError
-from telegram.error import InvalidToken, NetworkError
 
-from bot.app import run
 from bot.config import Settings, describe_error
+from bot.telegram.app import serve
 
 
 class RedactingFormatter(logging.Formatter):
@@ -51,15 +49,7 @@ def main() -> int:
         print(describe_error(exc), file=sys.stderr)
         return 2
     configure_logging(settings)
-    try:
-        asyncio.run(run(settings))
-    except InvalidToken:
-        print("configuration error: TELEGRAM_BOT_TOKEN was rejected by Telegram", file=sys.stderr)
-        return 2
-    except NetworkError as exc:  # raised before the bot ever ran: Telegram is unreachable
-        print(f"cannot reach Telegram at {settings.telegram_api_url}: {exc.message}", file=sys.stderr)
-        return 1
-    return 0
+    return serve(settings)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@ cycle; see encode/httpx#3733). Every request then leaves ~40 objects that only t
 collector can free; under load they reach the oldest generation, and one collection destroying
 tens of thousands of them stalled the event loop for 60–110 ms in the 1,000-job benchmark
 (scripts/bench.py). Once a response is closed its stream is replaced, which breaks the cycle:
-the same benchmark then stays under 50 ms. Used for AceData and, through `TelegramRequest`, for
-the Bot API.
+the same benchmark then stays under 50 ms. Used for AceData and, through
+`bot.telegram.request.TelegramRequest`, for the Bot API.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-from telegram.request import HTTPXRequest
 
 _EMPTY = b""
 
@@ -41,10 +40,3 @@ class AsyncClient(httpx.AsyncClient):
         finally:
             if response is not None:
                 _unbind(response)
-
-
-class TelegramRequest(HTTPXRequest):
-    """PTB's HTTPX transport on the cycle-free client (the Bot API is the busiest HTTP user)."""
-
-    def _build_client(self) -> httpx.AsyncClient:
-        return AsyncClient(**self._client_kwargs)

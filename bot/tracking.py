@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from bot.imagine import TASKS_LIMIT, ImagineClient, ImagineError, ImagineRequest, TaskRecord
+from bot.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
 CLOCK_SKEW = 120.0  # seconds a task's created_at may precede our own submit time
 RECENT_PAGES = 4  # pages of recent tasks read while looking for a lost one
-
-Spawn = Callable[[Coroutine[Any, Any, Any], str], None]
 
 
 class TaskPoller:
@@ -29,10 +27,10 @@ class TaskPoller:
     Calls made within `window` seconds of each other share one `retrieve_batch`."""
 
     def __init__(
-        self, client: ImagineClient, spawn: Spawn, *, limit: int = TASKS_LIMIT, window: float = 0.05
+        self, client: ImagineClient, tasks: TaskSet, *, limit: int = TASKS_LIMIT, window: float = 0.05
     ) -> None:
         self._client = client
-        self._spawn = spawn
+        self._tasks = tasks
         self._limit = limit
         self._window = window
         self._pending: dict[str, list[asyncio.Future[TaskRecord | None]]] = {}
@@ -40,7 +38,7 @@ class TaskPoller:
     async def poll(self, task_id: str) -> TaskRecord | None:
         future: asyncio.Future[TaskRecord | None] = asyncio.get_running_loop().create_future()
         if not self._pending:
-            self._spawn(self._flush(), "tasks-poll")
+            self._tasks.spawn(self._flush(), "tasks-poll")
         self._pending.setdefault(task_id, []).append(future)
         return await future
 

@@ -11,7 +11,7 @@ import httpx
 from telegram.error import BadRequest, RetryAfter
 
 from bot.domain import Button, Image, Job, JobState, JobView, Requester
-from bot.notifier import PHOTO_UPLOAD_LIMIT, Limits, TelegramNotifier
+from bot.telegram.notifier import PHOTO_UPLOAD_LIMIT, Limits, TelegramNotifier
 from bot.render import MessageSpec
 
 FAST = Limits(chat_interval=0.0, group_per_minute=1000, global_per_second=1000, progress_interval=0.05)

@@ -1,4 +1,4 @@
-from bot.pacing import ChatPacer
+from bot.telegram.pacing import ChatPacer
 
 
 def test_private_chat_interval() -> None:
@@ -44,7 +44,7 @@ def test_group_minute_reserve_for_open_jobs() -> None:
 async def test_global_window_never_exceeds_the_rate() -> None:
     import time
 
-    from bot.pacing import GlobalBucket
+    from bot.telegram.pacing import GlobalBucket
 
     bucket = GlobalBucket(5)
     stamps = []

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Coroutine
 from typing import Any
 
 import httpx
 
 from bot.imagine import ImagineClient, ImagineRequest
+from bot.tasks import TaskSet
 from bot.tracking import CLOCK_SKEW, TaskPoller, find_task
 
 NOW = 1_700_000_000.0
@@ -34,20 +34,10 @@ def _client(tasks: list[dict[str, Any]], calls: list[dict[str, Any]]) -> Imagine
                          platform_token="t")  # fmt: skip
 
 
-class _Spawner:
-    def __init__(self) -> None:
-        self.tasks: set[asyncio.Task[Any]] = set()
-
-    def __call__(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-
 async def test_polls_at_the_same_moment_share_batches_of_at_most_limit() -> None:
     tasks = [{"id": f"t{i}", "response": {"progress": 50}} for i in range(30)]
     calls: list[dict[str, Any]] = []
-    poller = TaskPoller(_client(tasks, calls), _Spawner(), limit=12)
+    poller = TaskPoller(_client(tasks, calls), TaskSet(), limit=12)
     records = await asyncio.gather(*(poller.poll(f"t{i}") for i in range(30)), poller.poll("missing"))
     assert [r.id if r else None for r in records] == [f"t{i}" for i in range(30)] + [None]
     assert len(calls) == 3 and all(len(c["ids"]) <= c["limit"] <= 12 for c in calls)
@@ -66,7 +56,7 @@ async def test_a_failed_batch_answers_none_and_the_next_poll_asks_again() -> Non
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     client = ImagineClient(http, base_url="https://a.test", token="t", platform_url="https://p.test",
                            platform_token="t")  # fmt: skip
-    poller = TaskPoller(client, _Spawner())
+    poller = TaskPoller(client, TaskSet())
     assert await poller.poll("t1") is None
     record = await poller.poll("t1")
     assert record is not None and record.id == "t1"

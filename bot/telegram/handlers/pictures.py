@@ -1,15 +1,15 @@
 """Which pictures a Telegram message brings: photos, image files, albums, the bot's own results.
 
 Only metadata is read here (kind, MIME type, size); the bytes are fetched later by the job, in the
-background, through `telegram_fetch`.
+background, through `bot.telegram.files.telegram_fetch`.
 """
 
 from __future__ import annotations
 
-from telegram import Bot, Message
+from telegram import Message
 
 from bot.domain import Picture
-from bot.media import MAX_IMAGE_BYTES, Fetch, MediaError
+from bot.media import MAX_IMAGE_BYTES, MediaError
 from bot.store import Store
 
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
@@ -58,13 +58,3 @@ async def replied(message: Message, store: Store, bot_id: int) -> tuple[Picture,
         if album:
             return album
     return attached(target)
-
-
-def telegram_fetch(bot: Bot) -> Fetch:
-    """A `bot.media.Fetch` that downloads through the Bot API (the token stays inside the bot)."""
-
-    async def fetch(file_id: str) -> bytes:
-        file = await bot.get_file(file_id)
-        return bytes(await file.download_as_bytearray())
-
-    return fetch

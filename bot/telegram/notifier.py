@@ -35,8 +35,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.domain import Button, Image, JobView
 from bot.media import download
-from bot.pacing import ChatPacer, GlobalBucket
 from bot.render import Keyboard, MessageSpec, keyboard, message_for
+from bot.telegram.pacing import ChatPacer, GlobalBucket
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -6,17 +6,18 @@ queues the job; the job layer replies and edits from then on.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from telegram import Message, Update
 
 from bot import render
-from bot.context import BotContext, Services
 from bot.domain import Picture
-from bot.handlers.common import requester
-from bot.handlers.pictures import attached, replied
 from bot.media import MediaError
 from bot.prompt import MAX_IMAGE_URLS, PromptError, parse_prompt
+from bot.telegram.context import BotContext, Wing
+from bot.telegram.handlers.common import requester
+from bot.telegram.handlers.pictures import attached, replied
 
 _COMMAND = re.compile(r"^/(imagine|blend)(?:@(\w+))?(?:\s+|$)(.*)$", re.IGNORECASE | re.DOTALL)
 
@@ -63,10 +64,10 @@ async def album_item(update: Update, context: BotContext) -> None:
             )
     except MediaError:
         pass  # only matters if the album is used; then the command reports it
-    services.albums.add(message)
+    services.albums.add(message, functools.partial(album_complete, services, context.bot.username, context.bot.id))
 
 
-async def album_complete(services: Services, messages: list[Message], bot_username: str, bot_id: int) -> None:
+async def album_complete(services: Wing, bot_username: str, bot_id: int, messages: list[Message]) -> None:
     """A whole album arrived: act on it if one of its captions is our command."""
     for message in messages:
         parsed = parse_command(message.caption, bot_username)
@@ -82,7 +83,7 @@ async def album_complete(services: Services, messages: list[Message], bot_userna
 
 
 async def start(
-    services: Services, message: Message, parsed: tuple[str, str], pictures: tuple[Picture, ...], bot_id: int
+    services: Wing, message: Message, parsed: tuple[str, str], pictures: tuple[Picture, ...], bot_id: int
 ) -> None:
     name, argument = parsed
     try:
@@ -110,5 +111,5 @@ async def start(
         _reply(services, message, render.too_many_jobs())
 
 
-def _reply(services: Services, message: Message, text: str) -> None:
+def _reply(services: Wing, message: Message, text: str) -> None:
     services.notifier.say(message.chat_id, f"⚠️ {render.plain(text)}", reply_to=message.message_id)

@@ -7,11 +7,11 @@ import html
 from telegram import CallbackQuery, Update
 
 from bot import render
-from bot.context import BotContext
-from bot.handlers.common import requester
-from bot.jobs import Pressed
+from bot.buttons import Pressed
 from bot.regions import Answer
 from bot.render import action_label, parse_callback, parse_picker
+from bot.telegram.context import BotContext
+from bot.telegram.handlers.common import requester
 
 _EXPIRED = "This button is no longer valid."
 _PICKER_ANSWERS = {
@@ -40,12 +40,11 @@ async def button(update: Update, context: BotContext) -> None:
         return
     user = requester(update.effective_user)
     services = context.services
-    outcome = await services.jobs.press(key, chat_id=chat.id, chat_type=chat.type, requester=user)
+    outcome = await services.buttons.press(key, chat_id=chat.id, chat_type=chat.type, requester=user)
     if outcome.result is Pressed.UNKNOWN or outcome.button is None:
         await query.answer(_EXPIRED)
     elif outcome.result is Pressed.PICK_REGION:
         await query.answer("Pick the squares to repaint.")
-        await services.regions.open(outcome.button, user)
     elif outcome.result is Pressed.LIMIT:
         await query.answer(render.too_many_jobs(), show_alert=True)
     elif outcome.result is Pressed.BUSY:

@@ -14,19 +14,20 @@ Complete = Callable[[list[Message]], Awaitable[None]]
 
 
 class AlbumCollector:
-    """Buffers album items per (chat, media_group_id); `on_complete` gets them all, in order,
-    once no new item has arrived for `wait` seconds."""
+    """Buffers album items per (chat, media_group_id); the `on_complete` given with the last item
+    gets them all, in order, once no new item has arrived for `wait` seconds."""
 
-    def __init__(self, wait: float, on_complete: Complete) -> None:
+    def __init__(self, wait: float) -> None:
         self._wait = wait
-        self._on_complete = on_complete
         self._items: dict[tuple[int, str], list[Message]] = {}
+        self._done: dict[tuple[int, str], Complete] = {}
         self._timers: dict[tuple[int, str], asyncio.Task[None]] = {}
 
-    def add(self, message: Message) -> None:
+    def add(self, message: Message, on_complete: Complete) -> None:
         assert message.media_group_id is not None
         key = (message.chat_id, message.media_group_id)
         self._items.setdefault(key, []).append(message)
+        self._done[key] = on_complete
         timer = self._timers.pop(key, None)
         if timer is not None:
             timer.cancel()
@@ -36,10 +37,11 @@ class AlbumCollector:
         await asyncio.sleep(self._wait)
         self._timers.pop(key, None)
         messages = sorted(self._items.pop(key, []), key=lambda m: m.message_id)
-        if not messages:
+        on_complete = self._done.pop(key, None)
+        if not messages or on_complete is None:
             return
         try:
-            await self._on_complete(messages)
+            await on_complete(messages)
         except Exception:
             log.exception("handling album %s failed", key[1])
 

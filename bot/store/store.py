@@ -1,230 +1,33 @@
 """SQLite persistence (aiosqlite): jobs, finished images, button keys, seen updates.
 
-One connection in WAL mode; the schema version lives in `PRAGMA user_version` and `MIGRATIONS`
-brings any older file up to date, so later features add a migration instead of editing old ones.
+One connection in WAL mode; the schema version lives in `PRAGMA user_version` and
+`schema.MIGRATIONS` brings any older file up to date. Row ↔ domain conversion is in `rows.py`.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from bot.domain import Button, Image, Job, JobState, Picker, Picture, Requester
-
-MIGRATIONS: Sequence[str] = (
-    # 1: the core flow
-    """
-    CREATE TABLE jobs (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        chat_id INTEGER NOT NULL,
-        chat_type TEXT NOT NULL,
-        user_id INTEGER NOT NULL,
-        first_name TEXT NOT NULL,
-        username TEXT,
-        prompt TEXT NOT NULL,
-        upstream_prompt TEXT,
-        action TEXT NOT NULL DEFAULT 'generate',
-        parent_image_id TEXT,
-        mode TEXT,
-        mask TEXT,
-        reply_to INTEGER,
-        message_id INTEGER,
-        button_key TEXT,
-        state TEXT NOT NULL,
-        task_id TEXT,
-        progress INTEGER NOT NULL DEFAULT 0,
-        preview_url TEXT,
-        error TEXT,
-        result_image_id TEXT,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL,
-        started_at REAL,
-        finished_at REAL
-    );
-    CREATE INDEX jobs_state ON jobs(state);
-    CREATE INDEX jobs_button ON jobs(button_key, state);
-    CREATE TABLE images (
-        image_id TEXT PRIMARY KEY,
-        task_id TEXT,
-        job_id INTEGER,
-        chat_id INTEGER,
-        message_id INTEGER,
-        prompt TEXT NOT NULL DEFAULT '',
-        image_url TEXT NOT NULL,
-        image_width INTEGER,
-        image_height INTEGER,
-        raw_image_url TEXT,
-        raw_image_width INTEGER,
-        raw_image_height INTEGER,
-        is_grid INTEGER NOT NULL,
-        actions TEXT NOT NULL,
-        created_at REAL NOT NULL
-    );
-    CREATE TABLE buttons (
-        key TEXT PRIMARY KEY,
-        image_id TEXT NOT NULL,
-        action TEXT NOT NULL,
-        chat_id INTEGER NOT NULL,
-        message_id INTEGER NOT NULL,
-        owner_id INTEGER NOT NULL,
-        position INTEGER NOT NULL,
-        pressed INTEGER NOT NULL DEFAULT 0,
-        created_at REAL NOT NULL
-    );
-    CREATE INDEX buttons_image ON buttons(image_id, position);
-    CREATE TABLE seen_updates (
-        update_id INTEGER PRIMARY KEY,
-        seen_at REAL NOT NULL
-    );
-    """,
-    # 2: pictures users bring (image prompts, blends) and the albums they arrive in
-    """
-    ALTER TABLE jobs ADD COLUMN sources TEXT;
-    CREATE TABLE hosted (
-        file_key TEXT PRIMARY KEY,
-        url TEXT NOT NULL,
-        expires_at REAL NOT NULL
-    );
-    CREATE TABLE album_items (
-        chat_id INTEGER NOT NULL,
-        media_group_id TEXT NOT NULL,
-        message_id INTEGER NOT NULL,
-        file_id TEXT NOT NULL,
-        file_unique_id TEXT NOT NULL,
-        created_at REAL NOT NULL,
-        PRIMARY KEY (chat_id, message_id)
-    );
-    CREATE INDEX album_items_group ON album_items(chat_id, media_group_id);
-    """,
-    # 3: Vary (Region) pickers
-    """
-    CREATE TABLE pickers (
-        key TEXT PRIMARY KEY,
-        chat_id INTEGER NOT NULL,
-        message_id INTEGER,
-        reply_to INTEGER,
-        image_id TEXT NOT NULL,
-        owner_id INTEGER NOT NULL,
-        owner_name TEXT NOT NULL,
-        cells TEXT NOT NULL DEFAULT '',
-        prompt TEXT,
-        state TEXT NOT NULL DEFAULT 'open',
-        created_at REAL NOT NULL
-    );
-    CREATE INDEX pickers_message ON pickers(chat_id, message_id);
-    """,
-    # 4: Retry buttons on failed jobs; AceData callbacks
-    """
-    ALTER TABLE buttons ADD COLUMN job_id INTEGER;
-    ALTER TABLE jobs ADD COLUMN callback_secret TEXT;
-    CREATE UNIQUE INDEX jobs_callback ON jobs(callback_secret);
-    CREATE INDEX jobs_user ON jobs(user_id, state);
-    """,
-    # 5: upstream's trace id of a submit, to find a task whose id never came back
-    """
-    ALTER TABLE jobs ADD COLUMN trace_id TEXT;
-    CREATE INDEX jobs_task ON jobs(task_id);
-    """,
+from bot.domain import Button, Image, Job, JobState, Picker, Picture
+from bot.store.rows import (
+    FINISHED,
+    IN_PROGRESS,
+    UPDATABLE,
+    button_from,
+    cells_text,
+    image_from,
+    job_from,
+    new_key,
+    picker_from,
+    pictures_json,
 )
-
-_JOB_COLUMNS = (
-    "chat_id", "chat_type", "user_id", "first_name", "username", "prompt", "upstream_prompt", "action",
-    "parent_image_id", "mode", "mask", "reply_to", "message_id", "button_key", "state", "task_id", "progress",
-    "preview_url", "error", "result_image_id", "attempts", "sources", "callback_secret", "trace_id",
-)  # fmt: skip
-_FINISHED = tuple(str(s) for s in JobState if s.finished)
-_IN_PROGRESS = f"state NOT IN ({', '.join('?' * len(_FINISHED))})"  # takes *_FINISHED as parameters
-_UPDATABLE = frozenset(_JOB_COLUMNS) | {"started_at", "finished_at"}
-
-
-def new_key() -> str:
-    """A short unguessable key for callback_data (11 URL-safe characters, 64 random bits)."""
-    return secrets.token_urlsafe(8)
-
-
-def _job(row: aiosqlite.Row) -> Job:
-    return Job(
-        id=row["id"],
-        chat_id=row["chat_id"],
-        chat_type=row["chat_type"],
-        requester=Requester(row["user_id"], row["first_name"], row["username"]),
-        prompt=row["prompt"],
-        upstream_prompt=row["upstream_prompt"],
-        action=row["action"],
-        parent_image_id=row["parent_image_id"],
-        mode=row["mode"],
-        mask=row["mask"],
-        reply_to=row["reply_to"],
-        message_id=row["message_id"],
-        button_key=row["button_key"],
-        state=JobState(row["state"]),
-        task_id=row["task_id"],
-        progress=row["progress"],
-        preview_url=row["preview_url"],
-        error=row["error"],
-        result_image_id=row["result_image_id"],
-        attempts=row["attempts"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        started_at=row["started_at"],
-        sources=_pictures(row["sources"]),
-        callback_secret=row["callback_secret"],
-        trace_id=row["trace_id"],
-    )
-
-
-def _picker(row: aiosqlite.Row) -> Picker:
-    cells = frozenset(int(c) for c in row["cells"].split(",") if c)
-    return Picker(
-        key=row["key"], chat_id=row["chat_id"], message_id=row["message_id"], reply_to=row["reply_to"],
-        image_id=row["image_id"], owner=Requester(row["owner_id"], row["owner_name"]), cells=cells,
-        prompt=row["prompt"], state=row["state"],
-    )  # fmt: skip
-
-
-def _cells(cells: frozenset[int]) -> str:
-    return ",".join(str(c) for c in sorted(cells))
-
-
-def _pictures(raw: str | None) -> tuple[Picture, ...]:
-    return tuple(Picture(**item) for item in json.loads(raw)) if raw else ()
-
-
-def _pictures_json(pictures: tuple[Picture, ...]) -> str | None:
-    return json.dumps([asdict(p) for p in pictures]) if pictures else None
-
-
-def _image(row: aiosqlite.Row) -> Image:
-    return Image(
-        image_id=row["image_id"],
-        task_id=row["task_id"],
-        image_url=row["image_url"],
-        raw_image_url=row["raw_image_url"],
-        image_width=row["image_width"],
-        image_height=row["image_height"],
-        raw_image_width=row["raw_image_width"],
-        raw_image_height=row["raw_image_height"],
-        actions=tuple(json.loads(row["actions"])),
-        is_grid=bool(row["is_grid"]),
-        prompt=row["prompt"],
-        chat_id=row["chat_id"],
-        message_id=row["message_id"],
-    )
-
-
-def _button(row: aiosqlite.Row) -> Button:
-    return Button(
-        row["key"], row["image_id"], row["action"], row["chat_id"], row["message_id"], bool(row["pressed"]),
-        row["job_id"],
-    )  # fmt: skip
+from bot.store.schema import MIGRATIONS
 
 
 class Store:
@@ -309,12 +112,12 @@ class Store:
             "button_key": job.button_key, "state": str(job.state), "task_id": job.task_id,
             "progress": job.progress, "preview_url": job.preview_url, "error": job.error,
             "result_image_id": job.result_image_id, "attempts": job.attempts,
-            "sources": _pictures_json(job.sources), "callback_secret": job.callback_secret,
+            "sources": pictures_json(job.sources), "callback_secret": job.callback_secret,
             "trace_id": job.trace_id,
         }  # fmt: skip
 
     async def update_job(self, job_id: int, **fields: Any) -> None:
-        unknown = set(fields) - _UPDATABLE
+        unknown = set(fields) - UPDATABLE
         if unknown:
             raise ValueError(f"not job columns: {sorted(unknown)}")
         fields = {k: (str(v) if isinstance(v, JobState) else v) for k, v in fields.items()}
@@ -326,7 +129,7 @@ class Store:
 
     async def get_job(self, job_id: int) -> Job | None:
         row = await self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
-        return _job(row) if row else None
+        return job_from(row) if row else None
 
     async def task_claimed(self, task_id: str, job_id: int) -> bool:
         """Whether another job already follows this upstream task."""
@@ -334,26 +137,26 @@ class Store:
 
     async def unfinished_jobs(self) -> list[Job]:
         return [
-            _job(row)
+            job_from(row)
             for row in await self._all(
-                f"SELECT * FROM jobs WHERE {_IN_PROGRESS} ORDER BY id",
-                _FINISHED,
+                f"SELECT * FROM jobs WHERE {IN_PROGRESS} ORDER BY id",
+                FINISHED,
             )
         ]
 
     async def active_jobs_of(self, user_id: int) -> int:
         row = await self._one(
-            f"SELECT COUNT(*) FROM jobs WHERE user_id = ? AND {_IN_PROGRESS}",
-            [user_id, *_FINISHED],
+            f"SELECT COUNT(*) FROM jobs WHERE user_id = ? AND {IN_PROGRESS}",
+            [user_id, *FINISHED],
         )
         return int(row[0]) if row else 0
 
     async def active_job_for_button(self, key: str) -> Job | None:
         row = await self._one(
-            f"SELECT * FROM jobs WHERE button_key = ? AND {_IN_PROGRESS} LIMIT 1",
-            [key, *_FINISHED],
+            f"SELECT * FROM jobs WHERE button_key = ? AND {IN_PROGRESS} LIMIT 1",
+            [key, *FINISHED],
         )
-        return _job(row) if row else None
+        return job_from(row) if row else None
 
     # images and buttons
 
@@ -372,7 +175,7 @@ class Store:
 
     async def get_image(self, image_id: str) -> Image | None:
         row = await self._one("SELECT * FROM images WHERE image_id = ?", (image_id,))
-        return _image(row) if row else None
+        return image_from(row) if row else None
 
     async def create_buttons(
         self, image_id: str, actions: Iterable[str], *, chat_id: int, message_id: int, owner_id: int
@@ -400,7 +203,7 @@ class Store:
         assert job.message_id is not None
         row = await self._one("SELECT * FROM buttons WHERE job_id = ? LIMIT 1", (job.id,))
         if row:
-            return _button(row)
+            return button_from(row)
         key = new_key()
         await self._write(
             "INSERT INTO buttons (key, image_id, action, chat_id, message_id, owner_id, position, created_at, job_id)"
@@ -411,11 +214,11 @@ class Store:
 
     async def job_by_callback(self, secret: str) -> Job | None:
         row = await self._one("SELECT * FROM jobs WHERE callback_secret = ?", (secret,))
-        return _job(row) if row else None
+        return job_from(row) if row else None
 
     async def buttons_for_image(self, image_id: str) -> tuple[Button, ...]:
         return tuple(
-            _button(row)
+            button_from(row)
             for row in await self._all(
                 "SELECT * FROM buttons WHERE image_id = ? ORDER BY position", (image_id,)
             )
@@ -423,7 +226,7 @@ class Store:
 
     async def get_button(self, key: str) -> Button | None:
         row = await self._one("SELECT * FROM buttons WHERE key = ?", (key,))
-        return _button(row) if row else None
+        return button_from(row) if row else None
 
     async def mark_pressed(self, key: str) -> None:
         await self._write("UPDATE buttons SET pressed = 1 WHERE key = ?", (key,))
@@ -458,7 +261,7 @@ class Store:
         row = await self._one(
             "SELECT * FROM images WHERE chat_id = ? AND message_id = ? LIMIT 1", (chat_id, message_id)
         )
-        return _image(row) if row else None
+        return image_from(row) if row else None
 
     async def remember_album_item(
         self, chat_id: int, media_group_id: str, message_id: int, picture: Picture
@@ -488,24 +291,24 @@ class Store:
             " state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 picker.key, picker.chat_id, picker.message_id, picker.reply_to, picker.image_id, picker.owner.user_id,
-                picker.owner.first_name, _cells(picker.cells), picker.prompt, picker.state, time.time(),
+                picker.owner.first_name, cells_text(picker.cells), picker.prompt, picker.state, time.time(),
             ),
         )  # fmt: skip
 
     async def get_picker(self, key: str) -> Picker | None:
         row = await self._one("SELECT * FROM pickers WHERE key = ?", (key,))
-        return _picker(row) if row else None
+        return picker_from(row) if row else None
 
     async def picker_at(self, chat_id: int, message_id: int) -> Picker | None:
         row = await self._one(
             "SELECT * FROM pickers WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
         )
-        return _picker(row) if row else None
+        return picker_from(row) if row else None
 
     async def save_picker(self, picker: Picker) -> None:
         await self._write(
             "UPDATE pickers SET message_id = ?, cells = ?, prompt = ?, state = ? WHERE key = ?",
-            (picker.message_id, _cells(picker.cells), picker.prompt, picker.state, picker.key),
+            (picker.message_id, cells_text(picker.cells), picker.prompt, picker.state, picker.key),
         )
 
     async def move_result(self, image_id: str, message_id: int) -> None:

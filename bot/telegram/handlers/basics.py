@@ -10,7 +10,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot import render
-from bot.context import BotContext
+from bot.telegram.context import BotContext
 
 log = logging.getLogger(__name__)
 

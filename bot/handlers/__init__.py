@@ -1,1 +1,0 @@
-"""Telegram update handlers: thin, they read the update, call one service, reply."""

@@ -1,0 +1,59 @@
+"""What the job layer needs from outside (the chat, picture hosting) and its settings. No I/O."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.domain import Button, Image, JobView, Picture
+
+REGION_ACTION = "variation_region"
+RETRY_ACTION = "retry"
+
+
+class Notifier(Protocol):
+    """How jobs reach the chat. Implemented by `bot.telegram.notifier.TelegramNotifier`."""
+
+    async def create(self, view: JobView) -> int: ...
+
+    def update(self, view: JobView) -> None: ...
+
+    async def finish(self, view: JobView) -> int: ...
+
+    def show_buttons(self, image: Image, buttons: tuple[Button, ...]) -> None: ...
+
+
+class PictureHost(Protocol):
+    """Turns a user's picture into a public URL (implemented by `bot.media.MediaService`)."""
+
+    async def url_for(self, picture: Picture) -> str: ...
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    concurrency: int = 5
+    submit_interval: float = 1.0
+    deadline: float = 600.0
+    poll_interval: float = 3.0
+    poll_interval_max: float = 15.0
+    busy_retries: int = 6
+    busy_backoff: float = 5.0
+    unavailable_backoff: float = 2.0  # wait before the one retry after a 5xx
+    position_refresh: float = 1.0
+    callback_base: str | None = None  # {PUBLIC_URL}/acedata when AceData callbacks are on
+    per_user: int = 0  # jobs one user may have in progress at once (0: no limit)
+
+    @property
+    def upstream_timeout(self) -> int:
+        """The `timeout` sent upstream: it gives up a little before our own deadline, so the user
+        reads upstream's clean "took too long" rather than an abandoned request."""
+        return max(1, int(self.deadline * 0.9))
+
+
+class CallbackAnswer(enum.IntEnum):
+    """The HTTP status a POST to a job's callback URL gets."""
+
+    OK = 200
+    UNREADABLE = 400  # the job exists but the body is not a result: logged with its trace id
+    UNKNOWN = 404  # no such secret, a finished job, or another task's result

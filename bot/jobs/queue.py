@@ -1,0 +1,117 @@
+"""Jobs waiting for an upstream slot, the workers that take them, and the places they show.
+
+At most `concurrency` jobs are upstream at once and one submit leaves per `submit_interval`;
+the rest wait here in order, and their messages show their position, refreshed every
+`position_refresh` seconds rather than on every change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable
+
+from bot.domain import Job, JobView
+from bot.jobs.ports import JobConfig, Notifier
+from bot.tasks import TaskSet
+
+log = logging.getLogger(__name__)
+
+Run = Callable[[Job], Awaitable[None]]
+
+
+class JobQueue:
+    def __init__(self, notifier: Notifier, config: JobConfig, tasks: TaskSet) -> None:
+        self._notifier = notifier
+        self._config = config
+        self._tasks = tasks
+        self._waiting: OrderedDict[int, Job] = OrderedDict()
+        self._idle: deque[asyncio.Future[None]] = deque()  # one per idle worker
+        self._running = 0
+        self._submit_lock = asyncio.Lock()
+        self._next_submit = 0.0
+        self._positions_dirty = False
+
+    def start(self, run: Run, crashed: Callable[[Job], Awaitable[None]]) -> None:
+        for n in range(self._config.concurrency):
+            self._tasks.spawn(self._worker(run, crashed), name=f"job-worker-{n}")
+        self._tasks.spawn(self._refresh_positions(), name="queue-positions")
+
+    @property
+    def busy(self) -> bool:
+        """Whether a new job would have to wait for a slot."""
+        return self._running + len(self._waiting) >= self._config.concurrency
+
+    @property
+    def next_position(self) -> int:
+        return len(self._waiting) + 1
+
+    def put(self, job: Job, *, first: bool = False) -> None:
+        self._waiting[job.id] = job
+        if first:
+            self._waiting.move_to_end(job.id, last=False)
+        self._wake_one()
+        self._positions_dirty = True
+
+    def put_later(self, job: Job, delay: float) -> None:
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            self.put(job)
+
+        self._tasks.spawn(later(), name=f"retry-{job.id}")
+
+    async def gate(self) -> None:
+        """At most one upstream submit per `submit_interval`."""
+        async with self._submit_lock:
+            delay = self._next_submit - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._next_submit = time.monotonic() + self._config.submit_interval
+
+    def _wake_one(self) -> None:
+        """Hand the new job to one idle worker. (An Event wakes every idle worker, up to
+        ACEDATA_MAX_CONCURRENCY of them, for each queued job: a thundering herd of task wake-ups.)"""
+        while self._idle:
+            waiter = self._idle.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    async def _take(self) -> Job:
+        while not self._waiting:
+            waiter = asyncio.get_running_loop().create_future()
+            self._idle.append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake_one()  # woken for a job it will not take: pass it on
+                raise
+        _, job = self._waiting.popitem(last=False)
+        self._positions_dirty = True
+        return job
+
+    async def _worker(self, run: Run, crashed: Callable[[Job], Awaitable[None]]) -> None:
+        while True:
+            job = await self._take()
+            self._running += 1
+            try:
+                await run(job)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("job %s crashed", job.id)
+                await crashed(job)
+            finally:
+                self._running -= 1
+
+    async def _refresh_positions(self) -> None:
+        while True:
+            await asyncio.sleep(self._config.position_refresh)
+            if not self._positions_dirty:
+                continue
+            self._positions_dirty = False
+            for position, job in enumerate(list(self._waiting.values()), start=1):
+                self._notifier.update(JobView(job, position=position))

@@ -1,0 +1,167 @@
+"""One job upstream: host its pictures, submit it (live stream, or callback mode), and hand it to
+the follower when the answer breaks off. A job whose task id is known is never submitted again.
+Upstream busy (429) puts it back in the queue with backoff; a 5xx is retried once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import secrets
+import time
+
+from bot.domain import Job, JobState, JobView
+from bot.failures import DEADLINE, Failure, explain, upstream_detail
+from bot.imagine import (
+    Accepted,
+    ConnectionLost,
+    ImagineClient,
+    ImagineError,
+    NotSent,
+    RateLimited,
+    Unavailable,
+)
+from bot.jobs.follow import Follower, request_for
+from bot.jobs.ports import JobConfig, Notifier, PictureHost
+from bot.jobs.queue import JobQueue
+from bot.jobs.results import Results
+from bot.media import MediaError
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Runner:
+    def __init__(
+        self,
+        store: Store,
+        client: ImagineClient,
+        notifier: Notifier,
+        queue: JobQueue,
+        results: Results,
+        follower: Follower,
+        config: JobConfig,
+        pictures: PictureHost | None,
+    ) -> None:
+        self._store = store
+        self._client = client
+        self._notifier = notifier
+        self._queue = queue
+        self._results = results
+        self._follower = follower
+        self._config = config
+        self._pictures = pictures
+
+    async def run(self, job: Job) -> None:
+        if job.task_id:
+            await self._follower.follow(job)
+            return
+        if job.state is JobState.SUBMITTING:  # resumed: sent before a restart, no task id came back
+            await self._follower.locate(job)
+            return
+        if job.upstream_prompt is None and job.sources:
+            try:
+                job = await self._host_pictures(job)
+            except MediaError as exc:
+                await self._results.fail(job, Failure(str(exc)))
+                return
+        await self._queue.gate()
+        job = await self._results.set(
+            job, state=JobState.SUBMITTING, attempts=job.attempts + 1, started_at=time.time(), trace_id=None
+        )
+        self._notifier.update(JobView(job))
+        try:
+            async with asyncio.timeout(self._follower.remaining(job)):
+                if self._config.callback_base:
+                    await self._submit_with_callback(job)
+                else:
+                    await self._stream(job)
+        except RateLimited as exc:
+            log.info("job %s: upstream busy: %s", job.id, upstream_detail(exc))
+            await self._retry_later(job, exc.retry_after)
+        except Unavailable as exc:
+            if job.attempts < 2:
+                log.warning("job %s: upstream unavailable (%s); retrying once", job.id, upstream_detail(exc))
+                await self._retry_later(job, self._config.unavailable_backoff)
+            else:
+                await self._results.fail(job, explain(exc), cause=exc)
+        except NotSent as exc:  # nothing reached upstream: failing (with Retry) cannot double-charge
+            await self._results.fail(job, explain(exc), cause=exc)
+        except ConnectionLost as exc:  # the answer broke off; the task may be running upstream
+            await self._lost(job, exc)
+        except ImagineError as exc:
+            await self._results.fail(job, explain(exc), cause=exc)
+        except TimeoutError:
+            await self._results.fail(job, DEADLINE)
+
+    async def _lost(self, job: Job, exc: ConnectionLost) -> None:
+        """The answer broke off: follow the task if its id is known, else look for it upstream.
+        Runs outside the submit's timeout: following and looking have their own deadline."""
+        current = await self._store.get_job(job.id) or job  # what the stream learnt on the way
+        task_id = current.task_id or exc.task_id
+        trace_id = current.trace_id or exc.trace_id
+        if task_id is None:
+            log.warning("job %s: the answer broke off before naming its task (%s, trace_id %s); looking "
+                        "for it upstream", job.id, exc, trace_id)  # fmt: skip
+            await self._follower.locate(await self._results.set(current, trace_id=trace_id))
+            return
+        log.info("job %s: stream lost (%s); following task %s", job.id, exc, task_id)
+        if current.task_id is None:
+            current = await self._results.set(current, task_id=task_id, trace_id=trace_id, state=JobState.RUNNING)
+        await self._follower.follow(current)
+
+    async def _stream(self, job: Job) -> None:
+        """Submit with a live ndjson stream (silent until Midjourney starts drawing)."""
+        async with contextlib.aclosing(self._client.stream(request_for(job, self._config))) as events:
+            async for event in events:
+                if isinstance(event, Accepted):
+                    if event.trace_id:
+                        job = await self._results.set(job, trace_id=event.trace_id)
+                    continue
+                job = await self._results.progress(job, event)
+                if event.is_final:
+                    await self._results.complete(job, event)
+                    return
+
+    async def _submit_with_callback(self, job: Job) -> None:
+        """Callback mode: AceData POSTs progress and the result to a per-job secret URL."""
+        secret = secrets.token_urlsafe(24)
+        job = await self._results.set(job, callback_secret=secret)
+        inbox = self._follower.inbox(job.id)
+        request = request_for(job, self._config).model_copy(update={"callback_url": f"{self._config.callback_base}/{secret}"})
+
+        async def accepted(event: Accepted) -> None:
+            nonlocal job
+            if event.trace_id:
+                job = await self._results.set(job, trace_id=event.trace_id)
+
+        try:
+            submitted = await self._client.submit(request, progress=True, on_accepted=accepted)
+        except BaseException:
+            self._follower.close_inbox(job.id)
+            raise
+        job = await self._results.set(
+            job, task_id=submitted.task_id, trace_id=submitted.trace_id or job.trace_id, state=JobState.RUNNING
+        )
+        await self._follower.follow(job, inbox)
+
+    async def _host_pictures(self, job: Job) -> Job:
+        """Public URLs for the job's pictures, hosted once; the prompt sent is `urls… text`."""
+        if self._pictures is None:
+            raise MediaError("Pictures are not supported by this bot's configuration.")
+        host = self._pictures
+        urls = await asyncio.gather(*(host.url_for(p) for p in job.sources))
+        return await self._results.set(job, upstream_prompt=" ".join([*urls, job.prompt]).strip())
+
+    async def _retry_later(self, job: Job, retry_after: float | None) -> None:
+        """Upstream is busy: back off (with jitter) while the user sees the job as queued."""
+        if job.attempts > self._config.busy_retries:
+            await self._results.fail(job, explain(RateLimited(429, "too_many_requests", "busy")))
+            return
+        delay = retry_after or self._config.busy_backoff * 2 ** max(job.attempts - 1, 0)
+        delay = min(delay, 120.0) * random.uniform(1.0, 1.3)
+        log.info("job %s: upstream busy, retrying in %.1f s", job.id, delay)
+        job = await self._results.set(job, state=JobState.QUEUED)
+        self._notifier.update(JobView(job, position=self._queue.next_position))
+        self._queue.put_later(job, delay)

@@ -1,0 +1,191 @@
+"""The job layer's front door: handlers and other services call `JobService`, which only records
+the job and returns; owned background tasks do the rest. Nothing here imports Telegram.
+
+Life of a job: QUEUED → (message sent) → SUBMITTING → RUNNING (task id known) → DONE | FAILED.
+A job whose task id is known is never submitted again: after a dropped stream or a restart it is
+followed through the tasks API until it finishes. A job that was sent but whose task id never came
+back is looked for upstream until its deadline, and only then offered a Retry (`follow.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import replace
+
+from pydantic import ValidationError
+
+from bot.domain import Image, Job, JobState, JobView, Picture, Requester
+from bot.failures import INTERNAL
+from bot.imagine import ImagineClient, ImagineResult
+from bot.jobs.follow import Follower
+from bot.jobs.ports import CallbackAnswer, JobConfig, Notifier, PictureHost
+from bot.jobs.queue import JobQueue
+from bot.jobs.results import Results
+from bot.jobs.runner import Runner
+from bot.prompt import Prompt
+from bot.store import Store
+from bot.tasks import TaskSet
+from bot.tracking import TaskPoller
+
+log = logging.getLogger(__name__)
+
+
+class JobService:
+    def __init__(
+        self,
+        store: Store,
+        client: ImagineClient,
+        notifier: Notifier,
+        config: JobConfig,
+        pictures: PictureHost | None = None,
+    ) -> None:
+        self._store = store
+        self._notifier = notifier
+        self._config = config
+        self._tasks = TaskSet()
+        self._queue = JobQueue(notifier, config, self._tasks)
+        self._results = Results(store, notifier, self._tasks)
+        self._poller = TaskPoller(client, self._tasks)
+        self._follower = Follower(store, client, notifier, self._results, self._poller, config)
+        self._runner = Runner(store, client, notifier, self._queue, self._results, self._follower, config, pictures)
+        # Held while checking a user's limit and recording their job, so both happen as one step.
+        self.admitting = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Resume what the last run left unfinished, then start the workers."""
+        await self._resume()
+        self._queue.start(self._runner.run, crashed=lambda job: self._results.fail(job, INTERNAL))
+
+    async def stop(self) -> None:
+        """Stop all work; state is in SQLite, so the next start resumes it."""
+        await self._tasks.close()
+
+    async def over_limit(self, user_id: int) -> bool:
+        """True when this user already has `per_user` jobs in progress (one user cannot starve
+        everybody else's queue). Call with `admitting` held, so check and insert are atomic."""
+        limit = self._config.per_user
+        return bool(limit) and await self._store.active_jobs_of(user_id) >= limit
+
+    async def imagine(
+        self,
+        *,
+        chat_id: int,
+        chat_type: str,
+        requester: Requester,
+        reply_to: int | None,
+        prompt: Prompt,
+        pictures: tuple[Picture, ...] = (),
+    ) -> Job | None:
+        """Queue a generation; `pictures` (and URLs typed first) make an image prompt or a blend.
+        None when the user already has too many jobs in progress."""
+        sources = pictures + tuple(Picture(url=url) for url in prompt.image_urls)
+        async with self.admitting:
+            if await self.over_limit(requester.user_id):
+                return None
+            job = await self._store.create_job(
+                Job(
+                    id=0, chat_id=chat_id, chat_type=chat_type, requester=requester, prompt=prompt.text,
+                    upstream_prompt=None if sources else prompt.full, mode=prompt.mode, reply_to=reply_to,
+                    sources=sources,
+                )
+            )  # fmt: skip
+        self._tasks.spawn(self._announce(job), name=f"announce-{job.id}")
+        return job
+
+    async def start_action(
+        self,
+        image: Image,
+        action: str,
+        *,
+        chat_id: int,
+        chat_type: str,
+        requester: Requester,
+        reply_to: int | None,
+        button_key: str | None = None,
+        mask: str | None = None,
+        prompt: str | None = None,
+    ) -> Job:
+        """Queue `action` on a finished image (a button, or a submitted region picker)."""
+        job = await self._store.create_job(
+            Job(
+                id=0, chat_id=chat_id, chat_type=chat_type, requester=requester, prompt=prompt or image.prompt,
+                upstream_prompt=prompt, action=action, parent_image_id=image.image_id, reply_to=reply_to,
+                button_key=button_key, mask=mask,
+            )
+        )  # fmt: skip
+        self._tasks.spawn(self._announce(job), name=f"announce-{job.id}")
+        return job
+
+    async def retry(self, job_id: int) -> Job | None:
+        """The same request again, on the same message; None unless the job failed."""
+        job = await self._store.get_job(job_id)
+        if job is None or job.state not in {JobState.FAILED, JobState.INTERRUPTED}:
+            return None
+        job = await self._results.set(
+            job, state=JobState.QUEUED, error=None, attempts=0, task_id=None, callback_secret=None,
+            progress=0, preview_url=None, started_at=None, trace_id=None,
+        )  # fmt: skip
+        self._notifier.update(JobView(job, position=self._queue.next_position))
+        self._queue.put(job)
+        return job
+
+    async def refresh_buttons(self, image: Image) -> None:
+        """Redraw a result's keyboard (a tapped button shows ✅)."""
+        self._notifier.show_buttons(image, await self._store.buttons_for_image(image.image_id))
+
+    async def on_callback(self, secret: str, body: bytes) -> CallbackAnswer:
+        """A POST to a job's callback URL. Unknown secrets, finished jobs and other tasks' results
+        are UNKNOWN (404); a body that is not a result is logged with its trace id (400)."""
+        job = await self._store.job_by_callback(secret)
+        if job is None or job.state.finished:
+            return CallbackAnswer.UNKNOWN
+        try:
+            result = ImagineResult.model_validate_json(body)
+        except ValidationError:
+            trace_id = re.search(rb'"trace_id"\s*:\s*"([^"]{1,100})"', body[:100_000])
+            log.warning("job %s: unreadable callback body (%d bytes, trace_id %s): %r", job.id, len(body),
+                        trace_id[1].decode("utf-8", "replace") if trace_id else None, body[:200])  # fmt: skip
+            return CallbackAnswer.UNREADABLE
+        if job.task_id and result.task_id and result.task_id != job.task_id:
+            log.warning("job %s: callback for another task (%s); ignored", job.id, result.task_id)
+            return CallbackAnswer.UNKNOWN
+        self._follower.push(job.id, result)
+        return CallbackAnswer.OK
+
+    async def _announce(self, job: Job) -> None:
+        """Send the job's message (its one reply), then queue it."""
+        position = self._queue.next_position if self._queue.busy else None
+        try:
+            message_id = await self._notifier.create(JobView(job, position=position))
+        except Exception:
+            log.exception("could not send the first message of job %s; dropping it", job.id)
+            await self._store.update_job(job.id, state=JobState.FAILED, error="could not send a message")
+            return
+        await self._store.update_job(job.id, message_id=message_id)
+        self._queue.put(replace(job, message_id=message_id))
+
+    async def _resume(self) -> None:
+        """Pick up what the last run left: running tasks are asked about in batches first (jobs
+        that finished meanwhile end at once), the rest go back in the queue."""
+        jobs = await self._store.unfinished_jobs()
+        if jobs:
+            log.info("resuming %d unfinished jobs", len(jobs))
+        known = [job.task_id for job in jobs if job.task_id and job.message_id is not None]
+        records = await asyncio.gather(*(self._poller.poll(task_id) for task_id in known))
+        outcomes = {
+            task_id: record.outcome() for task_id, record in zip(known, records, strict=True) if record
+        }
+        for job in jobs:
+            outcome = outcomes.get(job.task_id or "")
+            if job.message_id is None:
+                self._tasks.spawn(self._announce(job), name=f"announce-{job.id}")
+            elif outcome is not None and (outcome.failed or outcome.is_final):
+                self._tasks.spawn(self._results.absorb(job, outcome), name=f"resumed-{job.id}")
+            elif job.task_id or job.state is JobState.SUBMITTING:
+                # Sent before the restart (SUBMITTING: its task id never came back): it may be running,
+                # and charged, upstream, so it is followed or looked for, never submitted again.
+                self._queue.put(job, first=True)
+            else:
+                self._queue.put(replace(job, state=JobState.QUEUED))

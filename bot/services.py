@@ -1,0 +1,122 @@
+"""Builds every service from `Settings`: store, HTTP and AceData clients, picture hosting, jobs,
+Vary (Region), buttons and the web routes. No Telegram here: the Telegram wing hands in what only
+it can make (the chat notifier, the file fetcher, its webhook route) and holds the result."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import httpx
+from starlette.routing import BaseRoute
+
+from bot.buttons import ButtonService
+from bot.config import Settings
+from bot.httpclient import AsyncClient
+from bot.imagine import ImagineClient
+from bot.jobs import JobConfig, JobService, Notifier
+from bot.loopwatch import LoopWatch
+from bot.media import AceDataHost, Fetch, Host, LocalHost, MediaService
+from bot.regions import Display, RegionService
+from bot.store import Store
+from bot.web import CALLBACK_PATH, WebServer, callback_route, media_route
+from bot.webapp import WEBAPP_PATH, webapp_routes
+
+SEEN_UPDATES_KEPT = 7 * 24 * 3600
+
+
+class Chat(Notifier, Display, Protocol):
+    """What the services need of the chat: job messages and picker messages."""
+
+
+@dataclass
+class Services:
+    settings: Settings
+    http: httpx.AsyncClient
+    store: Store
+    jobs: JobService
+    regions: RegionService
+    buttons: ButtonService
+    web: WebServer | None
+    loopwatch: LoopWatch
+
+    async def start(self) -> None:
+        if self.web is not None:
+            await self.web.start()
+        await self.jobs.start()
+
+    async def close(self) -> None:
+        """Stop background work (its state is in SQLite) and close clients; the chat's own
+        sender is stopped by its owner before this."""
+        await self.regions.aclose()
+        await self.jobs.stop()
+        if self.web is not None:
+            await self.web.stop()
+        await self.http.aclose()
+        await self.store.close()
+        await self.loopwatch.stop()
+
+
+async def build_services(
+    settings: Settings,
+    *,
+    make_chat: Callable[[httpx.AsyncClient], Chat],
+    fetch: Fetch,
+    routes: list[BaseRoute],
+) -> tuple[Services, Chat]:
+    """Everything the bot runs on; `routes` (e.g. the webhook) join the built-in web server."""
+    store = await Store.open(settings.database_path)
+    await store.forget_updates_before(time.time() - SEEN_UPDATES_KEPT)
+    await store.forget_albums_before(time.time() - SEEN_UPDATES_KEPT)
+    http = AsyncClient(limits=httpx.Limits(max_connections=None, max_keepalive_connections=50))
+    client = ImagineClient(
+        http, base_url=settings.acedata_api_url, token=settings.acedata_api_token.get_secret_value(),
+        platform_url=settings.acedata_platform_url, platform_token=settings.platform_token.get_secret_value(),
+        stall_timeout=settings.acedata_stall_seconds,
+    )  # fmt: skip
+    chat = make_chat(http)
+    ttl = settings.media_ttl_hours * 3600
+    routes = list(routes)
+    background: list[Coroutine[Any, Any, None]] = []
+    host: Host
+    if settings.public_url:
+        local = LocalHost(settings.media_dir, settings.public_url, ttl)
+        host = local
+        routes.append(media_route(local))
+        background.append(local.sweep_forever())
+    else:
+        host = AceDataHost(client)
+    callback_base = f"{settings.public_url}{CALLBACK_PATH}" if settings.acedata_callback else None
+    jobs = JobService(store, client, chat, _job_config(settings, callback_base),
+                      pictures=MediaService(store, host, fetch, ttl))  # fmt: skip
+    if callback_base:
+        routes.append(callback_route(jobs))
+    draw_base = None
+    if settings.public_url and settings.public_url.startswith("https://"):
+        draw_base = f"{settings.public_url}{WEBAPP_PATH}"  # Mini Apps must be served over https
+    regions = RegionService(store, jobs, chat, http, draw_base)
+    if settings.public_url:
+        routes.extend(webapp_routes(regions, settings.telegram_bot_token.get_secret_value()))
+    web = WebServer(settings.http_host, settings.http_port, routes, background) if settings.web_server_needed else None
+    loopwatch = LoopWatch()
+    loopwatch.start()
+    services = Services(
+        settings=settings, http=http, store=store, jobs=jobs, regions=regions,
+        buttons=ButtonService(store, jobs, regions), web=web, loopwatch=loopwatch,
+    )  # fmt: skip
+    return services, chat
+
+
+def _job_config(settings: Settings, callback_base: str | None) -> JobConfig:
+    return JobConfig(
+        concurrency=settings.acedata_max_concurrency,
+        submit_interval=settings.acedata_submit_interval,
+        busy_backoff=settings.acedata_busy_backoff,
+        deadline=settings.job_timeout_minutes * 60,
+        poll_interval=settings.acedata_poll_seconds,
+        poll_interval_max=max(15.0, settings.acedata_poll_seconds),
+        callback_base=callback_base,
+        per_user=settings.user_max_active_jobs,
+    )

@@ -1,0 +1,123 @@
+"""The database schema as a list of migrations: later features add one, never edit an old one.
+`PRAGMA user_version` holds how many have been applied."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+MIGRATIONS: Sequence[str] = (
+    # 1: the core flow
+    """
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id INTEGER NOT NULL,
+        chat_type TEXT NOT NULL,
+        user_id INTEGER NOT NULL,
+        first_name TEXT NOT NULL,
+        username TEXT,
+        prompt TEXT NOT NULL,
+        upstream_prompt TEXT,
+        action TEXT NOT NULL DEFAULT 'generate',
+        parent_image_id TEXT,
+        mode TEXT,
+        mask TEXT,
+        reply_to INTEGER,
+        message_id INTEGER,
+        button_key TEXT,
+        state TEXT NOT NULL,
+        task_id TEXT,
+        progress INTEGER NOT NULL DEFAULT 0,
+        preview_url TEXT,
+        error TEXT,
+        result_image_id TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        started_at REAL,
+        finished_at REAL
+    );
+    CREATE INDEX jobs_state ON jobs(state);
+    CREATE INDEX jobs_button ON jobs(button_key, state);
+    CREATE TABLE images (
+        image_id TEXT PRIMARY KEY,
+        task_id TEXT,
+        job_id INTEGER,
+        chat_id INTEGER,
+        message_id INTEGER,
+        prompt TEXT NOT NULL DEFAULT '',
+        image_url TEXT NOT NULL,
+        image_width INTEGER,
+        image_height INTEGER,
+        raw_image_url TEXT,
+        raw_image_width INTEGER,
+        raw_image_height INTEGER,
+        is_grid INTEGER NOT NULL,
+        actions TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE buttons (
+        key TEXT PRIMARY KEY,
+        image_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        owner_id INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        pressed INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX buttons_image ON buttons(image_id, position);
+    CREATE TABLE seen_updates (
+        update_id INTEGER PRIMARY KEY,
+        seen_at REAL NOT NULL
+    );
+    """,
+    # 2: pictures users bring (image prompts, blends) and the albums they arrive in
+    """
+    ALTER TABLE jobs ADD COLUMN sources TEXT;
+    CREATE TABLE hosted (
+        file_key TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    CREATE TABLE album_items (
+        chat_id INTEGER NOT NULL,
+        media_group_id TEXT NOT NULL,
+        message_id INTEGER NOT NULL,
+        file_id TEXT NOT NULL,
+        file_unique_id TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    );
+    CREATE INDEX album_items_group ON album_items(chat_id, media_group_id);
+    """,
+    # 3: Vary (Region) pickers
+    """
+    CREATE TABLE pickers (
+        key TEXT PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER,
+        reply_to INTEGER,
+        image_id TEXT NOT NULL,
+        owner_id INTEGER NOT NULL,
+        owner_name TEXT NOT NULL,
+        cells TEXT NOT NULL DEFAULT '',
+        prompt TEXT,
+        state TEXT NOT NULL DEFAULT 'open',
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX pickers_message ON pickers(chat_id, message_id);
+    """,
+    # 4: Retry buttons on failed jobs; AceData callbacks
+    """
+    ALTER TABLE buttons ADD COLUMN job_id INTEGER;
+    ALTER TABLE jobs ADD COLUMN callback_secret TEXT;
+    CREATE UNIQUE INDEX jobs_callback ON jobs(callback_secret);
+    CREATE INDEX jobs_user ON jobs(user_id, state);
+    """,
+    # 5: upstream's trace id of a submit, to find a task whose id never came back
+    """
+    ALTER TABLE jobs ADD COLUMN trace_id TEXT;
+    CREATE INDEX jobs_task ON jobs(task_id);
+    """,
+)

@@ -1,0 +1,151 @@
+"""Wiring: `build_application` (handlers), `start_services`/`stop_services`, and `run`."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import secrets
+import signal
+import sys
+from typing import cast
+from urllib.parse import urlsplit
+
+from starlette.routing import BaseRoute
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot.config import Settings
+from bot.services import build_services
+from bot.telegram.albums import AlbumCollector
+from bot.telegram.context import BotApplication, BotContext, Wing
+from bot.telegram.files import telegram_fetch
+from bot.telegram.handlers import register
+from bot.telegram.notifier import Limits, TelegramNotifier
+from bot.telegram.request import TelegramRequest
+from bot.telegram.webhook import webhook_route
+
+log = logging.getLogger(__name__)
+
+COMMANDS = (
+    BotCommand("imagine", "Draw a picture: /imagine a red fox in snow --ar 3:2"),
+    BotCommand("blend", "Blend 2–5 pictures (album caption, reply, or links)"),
+    BotCommand("help", "How to use the bot"),
+)
+ALBUM_WAIT_SECONDS = 1.5
+def build_application(settings: Settings) -> BotApplication:
+    api = settings.telegram_api_url
+    application = cast(
+        BotApplication,
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .request(TelegramRequest(connection_pool_size=256))
+        .get_updates_request(TelegramRequest(connection_pool_size=1))
+        .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(64)
+        .build(),
+    )
+    register(application)
+    return application
+
+
+async def run(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM: long polling, or a webhook on the built-in web server."""
+    application = build_application(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await application.initialize()
+    try:
+        await start_services(application, settings)
+        await application.start()
+        await _start_updates(application, settings)
+        # Everything built so far lives as long as the process: move it out of the collector's
+        # sight, so a full collection walks only what jobs create (1,000 jobs: ~140 → ~50 ms).
+        gc.collect()
+        gc.freeze()
+        log.info("bot @%s is up", application.bot.username)
+        await stop.wait()
+        log.info("stopping: no new updates, finishing what is in flight")
+    finally:
+        if application.updater is not None and application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        await stop_services(application)
+        await application.shutdown()
+    log.info("stopped")
+
+
+async def _start_updates(application: BotApplication, settings: Settings) -> None:
+    if settings.telegram_webhook_url:
+        services: Wing = application.bot_data["services"]
+        assert services.webhook_secret is not None
+        await application.bot.set_webhook(
+            settings.telegram_webhook_url,
+            secret_token=services.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        return
+    assert application.updater is not None
+    # Unconfirmed updates (sent while the bot was down) are handled, not dropped.
+    await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+
+
+async def start_services(application: BotApplication, settings: Settings) -> None:
+    """Build the services once, resume unfinished work, start the web server if needed."""
+    routes: list[BaseRoute] = []
+    webhook_secret: str | None = None
+    if settings.telegram_webhook_url:
+        secret = settings.telegram_webhook_secret
+        webhook_secret = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
+        routes.append(webhook_route(application, urlsplit(settings.telegram_webhook_url).path, webhook_secret))
+    limits = Limits(
+        chat_interval=settings.telegram_chat_interval, group_per_minute=settings.telegram_group_per_minute,
+        global_per_second=settings.telegram_global_per_second, progress_interval=settings.progress_edit_interval,
+    )  # fmt: skip
+    core, notifier = await build_services(
+        settings,
+        make_chat=lambda http: TelegramNotifier(application.bot, http, limits),
+        fetch=telegram_fetch(application.bot),
+        routes=routes,
+    )
+    assert isinstance(notifier, TelegramNotifier)
+    wing = Wing(core=core, notifier=notifier, albums=AlbumCollector(ALBUM_WAIT_SECONDS),
+                webhook_secret=webhook_secret)  # fmt: skip
+    application.bot_data["services"] = wing
+    try:
+        await application.bot.set_my_commands(list(COMMANDS))
+    except TelegramError as exc:
+        log.warning("could not register the command menu: %s", exc)
+    await core.start()
+
+
+async def stop_services(application: BotApplication) -> None:
+    """Stop background work (its state is in SQLite), let pending edits out, close clients."""
+    wing = application.bot_data.get("services")
+    if not isinstance(wing, Wing):
+        return
+    await wing.albums.aclose()
+    await wing.core.regions.aclose()
+    await wing.core.jobs.stop()
+    await wing.notifier.aclose()
+    await wing.core.close()
+
+
+def serve(settings: Settings) -> int:
+    """Run the bot; the process's exit status: 2 when Telegram rejects the token, 1 when it
+    cannot be reached at start, else 0."""
+    try:
+        asyncio.run(run(settings))
+    except InvalidToken:
+        print("configuration error: TELEGRAM_BOT_TOKEN was rejected by Telegram", file=sys.stderr)
+        return 2
+    except NetworkError as exc:  # raised before the bot ever ran: Telegram is unreachable
+        print(f"cannot reach Telegram at {settings.telegram_api_url}: {exc.message}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,61 @@
+"""The Telegram wing's bundle, reached by handlers through a typed `CallbackContext`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.buttons import ButtonService
+from bot.config import Settings
+from bot.jobs import JobService
+from bot.regions import RegionService
+from bot.services import Services
+from bot.store import Store
+from bot.telegram.albums import AlbumCollector
+from bot.telegram.notifier import TelegramNotifier
+
+
+@dataclass
+class Wing:
+    """The services, plus what only Telegram has: the chat notifier and the album collector."""
+
+    core: Services
+    notifier: TelegramNotifier
+    albums: AlbumCollector
+    webhook_secret: str | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.core.settings
+
+    @property
+    def store(self) -> Store:
+        return self.core.store
+
+    @property
+    def jobs(self) -> JobService:
+        return self.core.jobs
+
+    @property
+    def regions(self) -> RegionService:
+        return self.core.regions
+
+    @property
+    def buttons(self) -> ButtonService:
+        return self.core.buttons
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """`context.services` instead of string lookups in `bot_data` all over the handlers."""
+
+    @property
+    def services(self) -> Wing:
+        wing = self.application.bot_data.get("services")
+        if not isinstance(wing, Wing):
+            raise RuntimeError("services are not ready yet")
+        return wing
+
+
+BotApplication = Application[ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
