@@ -1,18 +1,22 @@
-"""TelegramNotifier with a stub Bot: coalescing, retry_after, skipped edits, upload fallbacks."""
+"""TelegramNotifier with a stub Bot: the calls each state takes, 429s, skipped edits, upload
+fallbacks. Scheduling rules are tested in test_sender.py; these run on looptime's virtual clock."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 from telegram.error import BadRequest, RetryAfter
 
 from bot.domain import Button, Image, Job, JobState, JobView, Requester
-from bot.telegram.notifier import PHOTO_UPLOAD_LIMIT, Limits, TelegramNotifier
 from bot.render import MessageSpec
+from bot.telegram.notifier import PHOTO_UPLOAD_LIMIT, TelegramNotifier
+from bot.telegram.sender import Limits
+
+pytestmark = pytest.mark.looptime
 
 FAST = Limits(chat_interval=0.0, group_per_minute=1000, global_per_second=1000, progress_interval=0.05)
 
@@ -31,7 +35,7 @@ class StubBot:
         self._next_id = 100
 
     async def _call(self, method: str, **params: Any) -> _Sent:
-        self.calls.append((method, time.monotonic(), params))
+        self.calls.append((method, asyncio.get_running_loop().time(), params))
         failures = self.script.get(method)
         if failures:
             raise failures.pop(0)
@@ -86,21 +90,6 @@ def _done(message_id: int) -> JobView:
     )
 
 
-async def test_only_the_newest_progress_state_is_sent() -> None:
-    bot = StubBot()
-    notifier = _notifier(bot, limits=Limits(chat_interval=0, group_per_minute=1000, global_per_second=1000,
-                                            progress_interval=0.3))  # fmt: skip
-    message_id = await notifier.create(JobView(_job()))
-    for progress in range(1, 40):
-        notifier.update(JobView(_job(state=JobState.RUNNING, progress=progress, message_id=message_id)))
-        await asyncio.sleep(0.01)
-    await notifier.finish(_done(message_id))
-    texts = [c[2].get("text") for c in bot.calls if c[0] == "edit_message_text"]
-    assert len(texts) <= 3, texts  # throttled to one edit per 0.3 s
-    assert bot.methods()[-1] == "edit_message_media"
-    await notifier.aclose()
-
-
 async def test_identical_state_is_not_sent_again() -> None:
     bot = StubBot()
     notifier = _notifier(bot)
@@ -113,12 +102,12 @@ async def test_identical_state_is_not_sent_again() -> None:
 
 async def test_retry_after_is_honoured_and_the_state_delivered() -> None:
     bot = StubBot()
-    bot.script["edit_message_media"] = [RetryAfter(1)]
+    bot.script["edit_message_media"] = [RetryAfter(12)]
     notifier = _notifier(bot)
     message_id = await notifier.create(JobView(_job()))
-    await asyncio.wait_for(notifier.finish(_done(message_id)), 5)
+    await asyncio.wait_for(notifier.finish(_done(message_id)), 30)
     edits = [c for c in bot.calls if c[0] == "edit_message_media"]
-    assert len(edits) == 2 and edits[1][1] - edits[0][1] >= 1.0
+    assert len(edits) == 2 and edits[1][1] - edits[0][1] >= 12.0
     await notifier.aclose()
 
 
@@ -162,16 +151,3 @@ async def test_text_edit_on_a_photo_falls_back_to_caption() -> None:
     await asyncio.sleep(0.2)
     assert bot.methods() == ["edit_message_text", "edit_message_caption"]
     await notifier.aclose()
-
-
-async def test_group_pacing_keeps_twenty_a_minute() -> None:
-    bot = StubBot()
-    notifier = _notifier(bot, limits=Limits(chat_interval=0, group_per_minute=3, global_per_second=1000))
-    for i in range(5):
-        notifier.say(-5, f"hello {i}")
-    await asyncio.sleep(0.3)
-    assert len(bot.calls) == 3, "the fourth waits for the minute window"
-    notifier.say(42, "private chats are not held back by a group")
-    await asyncio.sleep(0.2)
-    assert bot.calls[-1][2]["chat_id"] == 42
-    await notifier.aclose(timeout=0.1)

@@ -22,8 +22,9 @@ from bot.telegram.albums import AlbumCollector
 from bot.telegram.context import BotApplication, BotContext, Wing
 from bot.telegram.files import telegram_fetch
 from bot.telegram.handlers import register
-from bot.telegram.notifier import Limits, TelegramNotifier
+from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.request import TelegramRequest
+from bot.telegram.sender import Limits
 from bot.telegram.webhook import webhook_route
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 `ChatPacer`: at most one call per `interval` in a chat, at most `per_minute` calls in any 60 s in a
 group, and nothing at all until a `retry_after` ban has passed. `GlobalBucket`: the bot-wide rate.
-Both only compute and sleep; the notifier decides what to send.
+Both take the time from their caller's clock (the event loop's); the sender decides what to send.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable
 
 WINDOW = 60.0
 
@@ -64,11 +65,6 @@ class ChatPacer:
         now = time.monotonic() if now is None else now
         self.banned_until = max(self.banned_until, now + seconds + 0.05)
 
-    async def wait(self) -> None:
-        while (delay := self.delay()) > 0:
-            await asyncio.sleep(delay)
-        self.record()
-
 
 class GlobalBucket:
     """Bot-wide limit shared by all chats: at most `rate` calls in any one second.
@@ -77,15 +73,16 @@ class GlobalBucket:
     once and `rate` more as it refills, i.e. up to twice the limit within one second.
     """
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._rate = max(1, int(rate))
+        self._clock = clock
         self._recent: deque[float] = deque()
-        self._lock = asyncio.Lock()
+        self._lock = asyncio.Lock()  # first come, first served: no herd of chats racing for a slot
 
     async def take(self) -> None:
         async with self._lock:
             while True:
-                now = time.monotonic()
+                now = self._clock()
                 while self._recent and self._recent[0] <= now - 1.0:
                     self._recent.popleft()
                 if len(self._recent) < self._rate:
