@@ -14,9 +14,8 @@ import enum
 import io
 import logging
 from collections import OrderedDict
-from collections.abc import Coroutine
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Protocol
 
 import httpx
 from PIL import Image as PILImage
@@ -27,6 +26,7 @@ from bot.jobs import REGION_ACTION, JobService
 from bot.mask import CELLS, mask_base64, mask_from_drawing, overlay_jpeg
 from bot.media import MAX_IMAGE_BYTES, download
 from bot.store import Store, new_key
+from bot.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 _CACHE_SIZE = 32
@@ -73,7 +73,7 @@ class RegionService:
         self._http = http
         self._pictures: OrderedDict[str, bytes] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskSet()
 
     async def open(self, button: Button, owner: Requester) -> None:
         """Record a picker and post it (in the background: it needs the picture)."""
@@ -85,7 +85,7 @@ class RegionService:
             reply_to=button.message_id,
         )
         await self._store.create_picker(picker)
-        self._spawn(self._post(picker))
+        self._tasks.spawn(self._post(picker), name=f"picker-{picker.key}")
 
     async def _editable(self, key: str, user: Requester) -> Picker | Outcome:
         """The open picker `user` may change, or why not."""
@@ -110,7 +110,7 @@ class RegionService:
                 picker = replace(picker, cells=_toggle(picker.cells, op))
                 answer = Answer.UPDATED
             await self._store.save_picker(picker)
-        self._spawn(self._redraw(picker))
+        self._tasks.spawn(self._redraw(picker), name=f"picker-{picker.key}")
         return Outcome(answer)
 
     async def set_prompt(self, chat_id: int, message_id: int, user: Requester, text: str) -> Outcome | None:
@@ -126,13 +126,11 @@ class RegionService:
             picker = await self._store.get_picker(picker.key) or picker
             picker = replace(picker, prompt=" ".join(text.split())[:1000] or None)
             await self._store.save_picker(picker)
-        self._spawn(self._redraw(picker))
+        self._tasks.spawn(self._redraw(picker), name=f"picker-{picker.key}")
         return Outcome(Answer.UPDATED)
 
     async def aclose(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.close()
 
     # internals
 
@@ -155,7 +153,7 @@ class RegionService:
             image, REGION_ACTION, chat_id=picker.chat_id, chat_type=chat_type, requester=user,
             reply_to=picker.message_id, mask=mask, prompt=picker.prompt,
         )  # fmt: skip
-        self._spawn(self._redraw(picker))
+        self._tasks.spawn(self._redraw(picker), name=f"picker-{picker.key}")
         return Outcome(Answer.SUBMITTED)
 
     async def _full_size(self, image: Image) -> tuple[int, int]:
@@ -232,11 +230,6 @@ class RegionService:
         while len(self._pictures) > _CACHE_SIZE:
             self._pictures.popitem(last=False)
         return data
-
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
 
 def _toggle(cells: frozenset[int], op: str) -> frozenset[int]:

@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.jobs import CallbackAnswer, JobService
 from bot.media import LocalHost
+from bot.tasks import TaskSet
 
 CALLBACK_PATH = "/acedata"
 
@@ -70,7 +71,7 @@ class WebServer:
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._background = background or []
-        self._helpers: list[asyncio.Task[None]] = []
+        self._helpers = TaskSet()
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -78,14 +79,13 @@ class WebServer:
             serve(self._app, self._config, shutdown_trigger=self._stop.wait),  # type: ignore[arg-type]
             name="web-server",
         )
-        self._helpers = [loop.create_task(coro) for coro in self._background]
+        for coro in self._background:
+            self._helpers.spawn(coro)
         await asyncio.sleep(0)
         log.info("web server listening on %s", self._config.bind[0])
 
     async def stop(self) -> None:
-        for helper in self._helpers:
-            helper.cancel()
-        await asyncio.gather(*self._helpers, return_exceptions=True)
+        await self._helpers.close()
         self._stop.set()
         if self._task is not None:
             with contextlib.suppress(Exception, asyncio.CancelledError):

@@ -99,6 +99,7 @@ def bot_env(*, telegram_url: str, acedata_url: str, data_dir: Path, **overrides:
         "DATABASE_PATH": str(data_dir / "bot.sqlite3"),
         "ACEDATA_SUBMIT_INTERVAL": "0.05",
         "ACEDATA_BUSY_BACKOFF": "0.2",
+        "ACEDATA_POLL_SECONDS": "0.3",
         "PROGRESS_EDIT_INTERVAL": "0.2",
         "TELEGRAM_CHAT_INTERVAL": "0.02",
         "TELEGRAM_GROUP_PER_MINUTE": "1000",

@@ -62,18 +62,6 @@ def test_failures_are_explained(
         assert len(ace.requests) == 2, "a 5xx is retried once"
 
 
-def test_busy_upstream_is_retried_while_queued(
-    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
-) -> None:
-    make_bot().start()
-    ace.fail_next(429, "too_many_requests", "slow down", times=2)
-    request = tg.user_message(CHAT, USER, "/imagine a patient fox")
-    result = finished(tg, reply_to(tg, CHAT["id"], request))
-    assert len(ace.requests) == 3
-    shown = [h["text"] or h["caption"] or "" for h in result.history]
-    assert any("Queued" in s or "Waiting to start" in s for s in shown[1:]), shown
-
-
 def test_queue_positions_and_concurrency_cap(
     tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
 ) -> None:

@@ -1,0 +1,118 @@
+"""The job runner without servers: a recording notifier, AceData behind httpx.MockTransport and a
+temporary store (tests/jobs_kit.py). Milliseconds each."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from bot.domain import JobState
+from bot.failures import DEADLINE
+from bot.jobs import CallbackAnswer
+from tests.jobs_kit import FAST, Upstream, ended, imagine, line, running, until
+
+
+async def test_a_streamed_job_ends_with_its_picture_and_buttons(tmp_path: Path) -> None:
+    upstream = Upstream()
+    async with running(tmp_path, upstream) as (service, store, notes):
+        job = await ended(store, (await imagine(service, "a fox --ar 3:2")).id)
+        assert job.state is JobState.DONE and job.task_id == "t1"
+        view = notes.final_of(job.id)
+        assert view is not None and view.image is not None and view.image.is_grid
+        assert [b.action for b in view.buttons] == ["upscale1", "reroll"]
+        assert any(v.job.progress == 50 for v in notes.updates), "progress was shown"
+        assert upstream.submits == [{"prompt": "a fox --ar 3:2", "action": "generate", "timeout": 4}]
+
+
+async def test_a_broken_stream_is_followed_through_the_tasks_api(tmp_path: Path) -> None:
+    upstream = Upstream()
+    task_id = upstream.task({"prompt": "a fox"}, finished=False)
+    upstream.answers = [("lines", [line(task_id, 30)], False)]  # ends after one line
+    async with running(tmp_path, upstream) as (service, store, _notes):
+        job = await imagine(service)
+        await until(lambda: upstream.queries)
+        upstream.tasks[task_id].update(state="finished", response=line(task_id, 100))
+        done = await ended(store, job.id)
+        assert done.state is JobState.DONE and len(upstream.submits) == 1
+        assert all(q["action"] == "retrieve_batch" and q["ids"] == [task_id] for q in upstream.queries)
+
+
+async def test_a_stall_after_the_first_line_is_followed_too(tmp_path: Path) -> None:
+    upstream = Upstream()
+    task_id = upstream.task({"prompt": "a fox"})
+    upstream.answers = [("lines", [line(task_id, 30)], True)]  # then silent (stall timeout 0.2 s)
+    async with running(tmp_path, upstream) as (service, store, _):
+        done = await ended(store, (await imagine(service)).id)
+        assert done.state is JobState.DONE and len(upstream.submits) == 1
+
+
+async def test_a_failed_task_state_ends_the_job_at_once(tmp_path: Path) -> None:
+    upstream = Upstream()
+    task_id = upstream.task({"prompt": "a fox"}, finished=False)
+    upstream.tasks[task_id].update(state="cancelled", response=None)
+    upstream.answers = [("lines", [line(task_id, 30)], False)]
+    async with running(tmp_path, upstream) as (service, store, _notes):
+        failed = await ended(store, (await imagine(service)).id)
+        assert failed.state is JobState.FAILED and "cancelled" in (failed.error or "")
+
+
+async def test_busy_upstream_is_retried_with_backoff(tmp_path: Path) -> None:
+    upstream = Upstream()
+    busy = {"error": {"code": "too_many_requests", "message": "slow down"}, "trace_id": "tr"}
+    upstream.answers = [(429, busy), (429, busy)]
+    async with running(tmp_path, upstream) as (service, store, notes):
+        done = await ended(store, (await imagine(service)).id)
+        assert done.state is JobState.DONE and len(upstream.submits) == 3
+        assert any(v.job.state is JobState.QUEUED for v in notes.updates), "shown as queued meanwhile"
+
+
+async def test_busy_retries_used_up_fail_with_retry(tmp_path: Path) -> None:
+    upstream = Upstream()
+    busy = {"error": {"code": "too_many_requests", "message": "slow down"}}
+    upstream.answers = [(429, busy)] * 10
+    async with running(tmp_path, upstream, dataclasses.replace(FAST, busy_retries=2)) as (service, store, notes):
+        failed = await ended(store, (await imagine(service)).id)
+        assert failed.state is JobState.FAILED and len(upstream.submits) == 3
+        view = notes.final_of(failed.id)
+        assert view is not None and [b.action for b in view.buttons] == ["retry"]
+
+
+async def test_the_deadline_ends_a_job_that_never_answers(tmp_path: Path) -> None:
+    upstream = Upstream()
+    upstream.answers = [("lines", [], True)]  # Midjourney's queue, silent, longer than the deadline
+    async with running(tmp_path, upstream, dataclasses.replace(FAST, deadline=0.3)) as (service, store, _notes):
+        failed = await ended(store, (await imagine(service)).id)
+        assert failed.state is JobState.FAILED and failed.error == DEADLINE.text
+        assert len(upstream.submits) == 1
+
+
+async def test_callback_mode_takes_results_from_callbacks(tmp_path: Path) -> None:
+    upstream = Upstream()
+    task_id = upstream.task({"prompt": "a fox"}, finished=False)
+    upstream.answers = [(200, {"success": True, "task_id": task_id})]
+    config = dataclasses.replace(FAST, callback_base="https://bot.test/acedata", poll_interval=30)
+    async with running(tmp_path, upstream, config) as (service, store, notes):
+        job = await imagine(service)
+        await until(lambda: upstream.submits)
+        secret = upstream.submits[0]["callback_url"].rsplit("/", 1)[1]
+        await until(lambda: notes.created)
+        assert await service.on_callback("wrong", b"{}") is CallbackAnswer.UNKNOWN
+        assert await service.on_callback(secret, b"{not json") is CallbackAnswer.UNREADABLE
+        other = line("someone-else", 100)
+        answer = await service.on_callback(secret, json.dumps(line(task_id, 60)).encode())
+        assert answer is CallbackAnswer.OK
+        assert await service.on_callback(secret, json.dumps(line(task_id, 100)).encode()) is CallbackAnswer.OK
+        done = await ended(store, job.id)
+        assert done.state is JobState.DONE and upstream.queries == [], "no polling was needed"
+        assert await service.on_callback(secret, json.dumps(other).encode()) is CallbackAnswer.UNKNOWN
+
+
+async def test_a_5xx_is_retried_once_then_explained(tmp_path: Path) -> None:
+    upstream = Upstream()
+    boom = {"error": {"code": "api_error", "message": "fetch failed"}, "trace_id": "tr"}
+    upstream.answers = [(500, boom), (500, boom)]
+    async with running(tmp_path, upstream) as (service, store, _notes):
+        failed = await ended(store, (await imagine(service)).id)
+        assert failed.state is JobState.FAILED and len(upstream.submits) == 2
+        assert "fetch failed" not in (failed.error or ""), "upstream's words stay in the log"
