@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain import Button, Image, Job, JobState, JobView, Picker, Requester
@@ -294,8 +294,3 @@ def help_text(bot_name: str | None = None) -> str:
 def plain(text: str) -> str:
     """Escape a plain message for HTML parse mode."""
     return html.escape(text, quote=False)
-
-
-def labels(rows: Iterable[Iterable[KeyButton]]) -> list[list[str]]:
-    """Labels only, for logs and tests."""
-    return [[b.label for b in row] for row in rows]

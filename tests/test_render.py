@@ -1,11 +1,13 @@
+from collections.abc import Iterable
+
 from bot.domain import Button, Image, Job, JobState, JobView, Requester
 from bot.render import (
     CAPTION_LIMIT,
+    KeyButton,
     action_label,
     callback_data,
     headline,
     keyboard,
-    labels,
     message_for,
     parse_callback,
 )
@@ -25,6 +27,10 @@ SINGLE = (
     "upscale_2x", "upscale_4x", "variation_subtle", "variation_strong", "zoom_out_2x", "zoom_out_1_5x",
     "pan_left", "pan_right", "pan_up", "pan_down",
 )  # fmt: skip
+
+
+def labels(rows: Iterable[Iterable[KeyButton]]) -> list[list[str]]:
+    return [[b.label for b in row] for row in rows]
 
 
 def _job(**changes: object) -> Job:

@@ -211,7 +211,7 @@ class FakeAceData(FakeServer):
         self._jobs = set()
 
     async def _before_stop(self) -> None:
-        """End streams and waiting requests at once so uvicorn can shut down quickly."""
+        """End streams and waiting requests at once so the server can shut down quickly."""
         self._closing = True
         self._closing_event.set()
         if self._callback_client is not None:

@@ -48,7 +48,7 @@ class FakeServer:
         """Recreate asyncio primitives: each start() runs a new event loop."""
 
     async def _before_stop(self) -> None:
-        """Wake long-polls / streams so uvicorn's graceful shutdown does not wait for them."""
+        """Wake long-polls / streams so the server's graceful shutdown does not wait for them."""
 
     def _describe(self) -> str:
         """State summary appended to wait_for timeout messages."""
@@ -76,7 +76,7 @@ class FakeServer:
         if server is None:
             return
         if server.running:
-            # best effort: uvicorn's graceful-shutdown timeout is the backstop
+            # best effort: the graceful-shutdown timeout is the backstop
             with contextlib.suppress(Exception):
                 server.run(self._before_stop(), timeout=5)
         server.stop()

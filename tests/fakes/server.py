@@ -1,4 +1,4 @@
-"""Run an ASGI app with uvicorn in a background thread.
+"""Run an ASGI app with Hypercorn (the server the bot itself uses) in a background thread.
 
 The fakes must answer HTTP while the test thread (or the test's own event loop, in async tests)
 drives the bot, so each fake gets its own thread and event loop. The listening socket is bound
@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import threading
-import time
 from collections.abc import Coroutine
 from typing import Any, Self, TypeVar
 
-import uvicorn
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
 from starlette.types import ASGIApp
 
 T = TypeVar("T")
 
 
 class ServerThread:
-    """uvicorn serving ``app`` on 127.0.0.1:<free port> from a daemon thread with its own loop."""
+    """Hypercorn serving ``app`` on 127.0.0.1:<free port> from a daemon thread with its own loop."""
 
     def __init__(self, app: ASGIApp, host: str = "127.0.0.1", *, graceful_timeout: int = 2) -> None:
         self.app = app
@@ -30,7 +31,9 @@ class ServerThread:
         self.graceful_timeout = graceful_timeout
         self.port: int | None = None
         self._sock: socket.socket | None = None
-        self._server: uvicorn.Server | None = None
+        self._stop: asyncio.Event | None = None
+        self._serving: asyncio.Task[None] | None = None
+        self._started = threading.Event()
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._error: BaseException | None = None
@@ -58,45 +61,51 @@ class ServerThread:
         return self._thread is not None and threading.current_thread() is self._thread
 
     def start(self, timeout: float = 10.0) -> Self:
-        """Bind a free port, start serving, and return once uvicorn accepts connections."""
+        """Bind a free port, start serving, and return once the server accepts connections."""
         if self.running:
             return self
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, 0))
+        sock.listen(512)  # connections queue from now on, before the loop accepts them
         self._sock = sock
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            log_config=None,  # leave the process' logging alone (pytest captures it)
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=self.graceful_timeout,
-        )
-        self._server = uvicorn.Server(config)
         self._error = None
+        self._started.clear()
         self._thread = threading.Thread(target=self._run, name=f"fake-server-{self.port}", daemon=True)
         self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError(f"server thread exited during startup: {self._error!r}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server on {self.url} did not start within {timeout}s")
-            time.sleep(0.005)
+        if not self._started.wait(timeout):
+            raise RuntimeError(f"server on {self.url} did not start within {timeout}s: {self._error!r}")
         return self
 
+    def _config(self) -> Config:
+        assert self._sock is not None
+        config = Config()
+        config.bind = [f"fd://{os.dup(self._sock.fileno())}"]  # Hypercorn closes the one it is given
+        config.accesslog = None
+        config.errorlog = None  # leave the process' logging alone (pytest captures it)
+        config.graceful_timeout = self.graceful_timeout
+        config.keep_alive_timeout = 30
+        return config
+
     def _run(self) -> None:
-        assert self._server is not None and self._sock is not None
+        assert self._sock is not None
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         self._loop = loop
+        self._stop = asyncio.Event()
         try:
-            loop.run_until_complete(self._server.serve(sockets=[self._sock]))
+            self._serving = loop.create_task(
+                serve(self.app, self._config(), shutdown_trigger=self._stop.wait)  # type: ignore[arg-type]
+            )
+            loop.call_soon(self._started.set)
+            loop.run_until_complete(self._serving)
+        except asyncio.CancelledError:
+            pass  # forced to stop
         except BaseException as exc:  # reported by start() / stop()
             self._error = exc
         finally:
+            self._started.set()
             self._close_loop(loop)
 
     @staticmethod
@@ -113,13 +122,17 @@ class ServerThread:
         loop.close()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Ask uvicorn to exit, wait for the thread, force it if graceful shutdown hangs."""
-        if self._server is None or self._thread is None:
+        """Ask the server to exit, wait for the thread, cancel it if graceful shutdown hangs."""
+        if self._thread is None:
             return
-        self._server.should_exit = True
+        loop, stop, serving = self._loop, self._stop, self._serving
+        if loop is not None and stop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(stop.set)
         self._thread.join(timeout)
-        if self._thread.is_alive():
-            self._server.force_exit = True
+        if self._thread.is_alive() and loop is not None and serving is not None:
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(serving.cancel)
             self._thread.join(timeout)
         if self._sock is not None:
             self._sock.close()
