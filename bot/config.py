@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     acedata_busy_backoff: float = Field(5.0, ge=0, le=600)
     acedata_stall_seconds: float = Field(90.0, gt=0, le=3600)
     acedata_poll_seconds: float = Field(3.0, gt=0, le=300)
+    acedata_retry_seconds: float = Field(2.0, ge=0, le=600)
+    queue_refresh_seconds: float = Field(1.0, gt=0, le=60)
+    album_wait_seconds: float = Field(1.5, gt=0, le=30)
     acedata_callback: bool = False
     log_level: str = "INFO"
     job_timeout_minutes: float = Field(10.0, gt=0, le=24 * 60)

@@ -114,6 +114,8 @@ def _job_config(settings: Settings, callback_base: str | None) -> JobConfig:
         concurrency=settings.acedata_max_concurrency,
         submit_interval=settings.acedata_submit_interval,
         busy_backoff=settings.acedata_busy_backoff,
+        unavailable_backoff=settings.acedata_retry_seconds,
+        position_refresh=settings.queue_refresh_seconds,
         deadline=settings.job_timeout_minutes * 60,
         poll_interval=settings.acedata_poll_seconds,
         poll_interval_max=max(15.0, settings.acedata_poll_seconds),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Coroutine
 from typing import Any
 
@@ -52,8 +53,15 @@ def callback_route(jobs: JobService) -> Route:
     return Route(CALLBACK_PATH + "/{secret}", callback, methods=["POST"])
 
 
+class CannotListen(Exception):
+    """The web port cannot be had (taken by another process, or not ours to bind)."""
+
+
 class WebServer:
-    """Serves `routes`; `background` coroutines (e.g. the media sweeper) live as long as it does."""
+    """Serves `routes`; `background` coroutines (e.g. the media sweeper) live as long as it does.
+
+    The socket is bound before serving, so a taken `HTTP_PORT` stops the bot with a clear error
+    instead of a log line saying it listens while nothing does."""
 
     def __init__(
         self,
@@ -62,8 +70,8 @@ class WebServer:
         routes: list[BaseRoute],
         background: list[Coroutine[Any, Any, None]] | None = None,
     ) -> None:
+        self._host, self._port = host, port
         self._config = Config()
-        self._config.bind = [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"]
         self._config.accesslog = None
         self._config.errorlog = logging.getLogger("bot.web.hypercorn")
         self._config.graceful_timeout = 3.0
@@ -74,6 +82,18 @@ class WebServer:
         self._helpers = TaskSet()
 
     async def start(self) -> None:
+        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self._host, self._port))
+            sock.listen(1024)
+        except OSError as exc:
+            sock.close()
+            raise CannotListen(f"cannot listen on {self._host}:{self._port} (HTTP_HOST/HTTP_PORT): "
+                               f"{exc.strerror or exc}") from exc  # fmt: skip
+        self._port = sock.getsockname()[1]
+        self._config.bind = [f"fd://{sock.detach()}"]  # Hypercorn takes the socket over and closes it
         loop = asyncio.get_running_loop()
         self._task = loop.create_task(
             serve(self._app, self._config, shutdown_trigger=self._stop.wait),  # type: ignore[arg-type]
@@ -82,7 +102,7 @@ class WebServer:
         for coro in self._background:
             self._helpers.spawn(coro)
         await asyncio.sleep(0)
-        log.info("web server listening on %s", self._config.bind[0])
+        log.info("web server listening on %s:%s", self._host, self._port)
 
     async def stop(self) -> None:
         await self._helpers.close()

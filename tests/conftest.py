@@ -14,7 +14,8 @@ from tests.harness import ACEDATA_TOKEN, BOT_TOKEN, BotProcess, bot_env
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-_PREFIXES = ("TELEGRAM_", "ACEDATA_", "DATABASE_", "LOG_", "PUBLIC_", "HTTP_", "MEDIA_", "PROGRESS_", "JOB_")
+_PREFIXES = ("TELEGRAM_", "ACEDATA_", "DATABASE_", "LOG_", "PUBLIC_", "HTTP_", "MEDIA_", "PROGRESS_", "JOB_", "QUEUE_",
+             "ALBUM_", "USER_")
 
 
 @pytest.fixture(autouse=True)

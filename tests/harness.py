@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import sqlite3
@@ -100,6 +101,9 @@ def bot_env(*, telegram_url: str, acedata_url: str, data_dir: Path, **overrides:
         "ACEDATA_SUBMIT_INTERVAL": "0.05",
         "ACEDATA_BUSY_BACKOFF": "0.2",
         "ACEDATA_POLL_SECONDS": "0.3",
+        "ACEDATA_RETRY_SECONDS": "0.1",
+        "QUEUE_REFRESH_SECONDS": "0.2",
+        "ALBUM_WAIT_SECONDS": "0.5",
         "PROGRESS_EDIT_INTERVAL": "0.2",
         "TELEGRAM_CHAT_INTERVAL": "0.02",
         "TELEGRAM_GROUP_PER_MINUTE": "1000",
@@ -116,9 +120,18 @@ def bot_env(*, telegram_url: str, acedata_url: str, data_dir: Path, **overrides:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port for the bot's web server. Drawn at random below the kernel's ephemeral range (from
+    which the fakes and every outgoing connection take theirs), so it is not handed out again
+    between this check and the bot binding it; a bot that still finds it taken exits with 2."""
+    for _ in range(200):
+        port = random.randint(20000, 32000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 def settle(seconds: float = 0.3) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -162,3 +163,18 @@ def test_rejected_token_and_unreachable_telegram_exit_clearly(
     unreachable = make_bot(TELEGRAM_API_URL="http://127.0.0.1:9").start(ready=False)
     assert unreachable.proc is not None and unreachable.proc.wait(30) == 1
     assert "cannot reach Telegram at http://127.0.0.1:9" in unreachable.log()
+
+
+def test_a_taken_web_port_stops_the_bot_with_a_clear_error(
+    tg: FakeTelegram, make_bot: Callable[..., BotProcess]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        bot = make_bot(PUBLIC_URL=f"http://127.0.0.1:{port}", HTTP_HOST="127.0.0.1",
+                       HTTP_PORT=str(port)).start(ready=False)  # fmt: skip
+        assert bot.proc is not None and bot.proc.wait(30) == 2
+    log = bot.log()
+    assert f"cannot listen on 127.0.0.1:{port}" in log and "HTTP_PORT" in log
+    assert "listening" not in log.replace("cannot listen", "") and "Traceback" not in log

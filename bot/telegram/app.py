@@ -26,6 +26,7 @@ from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.request import TelegramRequest
 from bot.telegram.sender import Limits
 from bot.telegram.webhook import webhook_route
+from bot.web import CannotListen
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,6 @@ COMMANDS = (
     BotCommand("blend", "Blend 2–5 pictures (album caption, reply, or links)"),
     BotCommand("help", "How to use the bot"),
 )
-ALBUM_WAIT_SECONDS = 1.5
 def build_application(settings: Settings) -> BotApplication:
     api = settings.telegram_api_url
     application = cast(
@@ -116,7 +116,7 @@ async def start_services(application: BotApplication, settings: Settings) -> Non
         routes=routes,
     )
     assert isinstance(notifier, TelegramNotifier)
-    wing = Wing(core=core, notifier=notifier, albums=AlbumCollector(ALBUM_WAIT_SECONDS),
+    wing = Wing(core=core, notifier=notifier, albums=AlbumCollector(settings.album_wait_seconds),
                 webhook_secret=webhook_secret)  # fmt: skip
     application.bot_data["services"] = wing
     try:
@@ -139,8 +139,8 @@ async def stop_services(application: BotApplication) -> None:
 
 
 def serve(settings: Settings) -> int:
-    """Run the bot; the process's exit status: 2 when Telegram rejects the token, 1 when it
-    cannot be reached at start, else 0."""
+    """Run the bot; the process's exit status: 2 when Telegram rejects the token or the web port
+    cannot be had, 1 when Telegram cannot be reached at start, else 0."""
     try:
         asyncio.run(run(settings))
     except InvalidToken:
@@ -149,4 +149,7 @@ def serve(settings: Settings) -> int:
     except NetworkError as exc:  # raised before the bot ever ran: Telegram is unreachable
         print(f"cannot reach Telegram at {settings.telegram_api_url}: {exc.message}", file=sys.stderr)
         return 1
+    except CannotListen as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
     return 0
