@@ -73,6 +73,7 @@ class Upstream:
         self.queries: list[dict[str, Any]] = []
         self.answers: list[Any] = []
         self.tasks: dict[str, dict[str, Any]] = {}
+        self.task_errors: list[int] = []  # statuses of the next tasks-API answers
         self._ids = itertools.count(1)
 
     def task(self, request: dict[str, Any], *, finished: bool = True, created_at: float = 0.0) -> str:
@@ -86,6 +87,9 @@ class Upstream:
         body = json.loads(request.content)
         if request.url.path == "/midjourney/tasks":
             self.queries.append(body)
+            if self.task_errors:
+                status = self.task_errors.pop(0)
+                return httpx.Response(status, json={"error": {"code": "api_error", "message": "x"}, "trace_id": "tq"})
             if body.get("ids") is not None:
                 items = [self.tasks[i] for i in body["ids"] if i in self.tasks]
             else:

@@ -86,3 +86,27 @@ async def test_a_sent_job_never_found_is_interrupted_at_its_deadline(tmp_path: P
         view = notes.final_of(job.id)
         assert view is not None and [b.action for b in view.buttons] == ["retry"]
         assert upstream.submits == [] and len(upstream.queries) >= 2, "looked for it more than once"
+
+
+async def test_a_task_that_failed_while_the_bot_was_down_ends_the_job(tmp_path: Path) -> None:
+    upstream = Upstream()
+    task_id = upstream.task({"prompt": "a fox"}, finished=False)
+    upstream.tasks[task_id].update(state="failed", response={"success": False, "task_id": task_id,
+                                                             "error": {"code": "forbidden", "message": "x"}})
+    async with running(tmp_path, upstream, start=False) as (service, store, _):
+        job = await _stored(store, state=JobState.RUNNING, task_id=task_id, started_at=time.time())
+        await service.start()
+        failed = await ended(store, job.id)
+        assert failed.state is JobState.FAILED and "moderation" in (failed.error or "")
+        assert upstream.submits == []
+
+
+async def test_a_resumed_task_past_its_deadline_is_stopped(tmp_path: Path) -> None:
+    upstream = Upstream()
+    task_id = upstream.task({"prompt": "a fox"}, finished=False)
+    async with running(tmp_path, upstream, start=False) as (service, store, _):
+        job = await _stored(store, state=JobState.RUNNING, task_id=task_id, started_at=time.time() - 60)
+        await service.start()
+        failed = await ended(store, job.id)
+        assert failed.state is JobState.FAILED and failed.error is not None and "too long" in failed.error
+        assert upstream.submits == []

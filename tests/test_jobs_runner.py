@@ -3,6 +3,7 @@ temporary store (tests/jobs_kit.py). Milliseconds each."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from pathlib import Path
@@ -116,3 +117,63 @@ async def test_a_5xx_is_retried_once_then_explained(tmp_path: Path) -> None:
         failed = await ended(store, (await imagine(service)).id)
         assert failed.state is JobState.FAILED and len(upstream.submits) == 2
         assert "fetch failed" not in (failed.error or ""), "upstream's words stay in the log"
+
+
+async def test_tasks_api_errors_are_polled_through(tmp_path: Path) -> None:
+    upstream = Upstream()
+    task_id = upstream.task({"prompt": "a fox"})
+    upstream.answers = [("lines", [line(task_id, 30)], False)]
+    upstream.task_errors = [500, 429]
+    async with running(tmp_path, upstream) as (service, store, _):
+        done = await ended(store, (await imagine(service)).id)
+        assert done.state is JobState.DONE and len(upstream.queries) == 3 and len(upstream.submits) == 1
+
+
+async def test_a_broken_stream_whose_task_never_ends_meets_the_deadline(tmp_path: Path) -> None:
+    upstream = Upstream()
+    task_id = upstream.task({"prompt": "a fox"}, finished=False)
+    upstream.answers = [("lines", [line(task_id, 30)], False)]
+    async with running(tmp_path, upstream, dataclasses.replace(FAST, deadline=0.4)) as (service, store, notes):
+        failed = await ended(store, (await imagine(service)).id)
+        assert failed.state is JobState.FAILED and failed.error == DEADLINE.text
+        view = notes.final_of(failed.id)
+        assert view is not None and [b.action for b in view.buttons] == ["retry"]
+
+
+async def test_a_callback_reporting_failure_ends_the_job(tmp_path: Path) -> None:
+    upstream = Upstream()
+    task_id = upstream.task({"prompt": "a fox"}, finished=False)
+    upstream.answers = [(200, {"success": True, "task_id": task_id})]
+    config = dataclasses.replace(FAST, callback_base="https://bot.test/acedata", poll_interval=30)
+    async with running(tmp_path, upstream, config) as (service, store, _):
+        job = await imagine(service)
+        await until(lambda: upstream.submits)
+        secret = upstream.submits[0]["callback_url"].rsplit("/", 1)[1]
+        failure = {"success": False, "task_id": task_id, "error": {"code": "forbidden", "message": "nsfw"}}
+        while (current := await store.get_job(job.id)) is not None and current.task_id is None:
+            await asyncio.sleep(0.01)
+        assert await service.on_callback(secret, json.dumps(failure).encode()) is CallbackAnswer.OK
+        failed = await ended(store, job.id)
+        assert failed.state is JobState.FAILED and "moderation" in (failed.error or "")
+
+
+async def test_callback_mode_without_callbacks_meets_the_deadline(tmp_path: Path) -> None:
+    upstream = Upstream()
+    task_id = upstream.task({"prompt": "a fox"}, finished=False)
+    upstream.answers = [(200, {"success": True, "task_id": task_id})]
+    config = dataclasses.replace(FAST, callback_base="https://bot.test/acedata", deadline=0.4)
+    async with running(tmp_path, upstream, config) as (service, store, _):
+        failed = await ended(store, (await imagine(service)).id)
+        assert failed.state is JobState.FAILED and failed.error == DEADLINE.text
+
+
+async def test_a_first_message_telegram_refuses_ends_the_job_without_submitting(tmp_path: Path) -> None:
+    upstream = Upstream()
+    async with running(tmp_path, upstream) as (service, store, notes):
+
+        async def refuse(view: object) -> int:
+            raise RuntimeError("Forbidden: bot was blocked by the user")
+
+        notes.create = refuse  # type: ignore[method-assign]
+        failed = await ended(store, (await imagine(service)).id)
+        assert failed.state is JobState.FAILED and upstream.submits == []

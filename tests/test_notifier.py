@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from telegram.error import BadRequest, RetryAfter
+from telegram.error import BadRequest, Forbidden, RetryAfter
 
 from bot.domain import Button, Image, Job, JobState, JobView, Requester
 from bot.render import MessageSpec
@@ -150,4 +150,27 @@ async def test_text_edit_on_a_photo_falls_back_to_caption() -> None:
     notifier.show(-5, 55, MessageSpec("failed", final=True))
     await asyncio.sleep(0.2)
     assert bot.methods() == ["edit_message_text", "edit_message_caption"]
+    await notifier.aclose()
+
+
+async def test_a_preview_telegram_cannot_fetch_is_shown_as_text() -> None:
+    bot = StubBot()
+    bot.script["edit_message_media"] = [BadRequest("Wrong file identifier/http url specified")]
+    notifier = _notifier(bot)
+    message_id = await notifier.create(JobView(_job()))
+    preview = _job(state=JobState.RUNNING, progress=40, preview_url="https://cdn.test/p.png", message_id=message_id)
+    notifier.update(JobView(preview))
+    await asyncio.sleep(10)
+    assert bot.methods() == ["send_message", "edit_message_media", "edit_message_text"]
+    assert "40%" in bot.calls[-1][2]["text"]
+    await notifier.aclose()
+
+
+async def test_a_refused_call_fails_its_caller_and_the_chat_goes_on() -> None:
+    bot = StubBot()
+    bot.script["send_message"] = [Forbidden("Forbidden: bot was blocked by the user")]
+    notifier = _notifier(bot)
+    with pytest.raises(Forbidden):
+        await notifier.create(JobView(_job()))
+    assert await notifier.create(JobView(_job())) > 0, "the next call still goes out"
     await notifier.aclose()

@@ -1,0 +1,97 @@
+"""The Vary (Region) picker's operations without Telegram: toggles, Select all, Clear, Cancel,
+owner-only changes and an empty submit (a recording display, a temporary store)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+import httpx
+from PIL import Image as PILImage
+
+from bot.domain import Button, Image, Picker, Requester
+from bot.regions import Answer, RegionService
+from bot.render import MessageSpec
+from bot.store import Store
+
+ANN = Requester(7, "Ann", "ann")
+BOB = Requester(8, "Bob", "bob")
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    PILImage.new("RGB", (64, 64), (120, 90, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
+class Display:
+    def __init__(self) -> None:
+        self.shown: list[MessageSpec] = []
+
+    async def post(self, chat_id: int, spec: MessageSpec, reply_to: int | None = None) -> int:
+        self.shown.append(spec)
+        return 900
+
+    def show(self, chat_id: int, message_id: int, spec: MessageSpec, reply_to: int | None = None) -> None:
+        self.shown.append(spec)
+
+
+async def _picker(tmp_path: Path) -> tuple[RegionService, Store, Display, str]:
+    store = await Store.open(tmp_path / "r.sqlite3")
+    await store.save_image(Image("img", "t1", "https://cdn.test/img.png", raw_image_width=1024,
+                                 raw_image_height=1024, is_grid=False, chat_id=1, message_id=50))  # fmt: skip
+    http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, content=_png())))
+    display = Display()
+    regions = RegionService(store, jobs=None, display=display, http=http)  # type: ignore[arg-type]
+    await regions.open(Button("k", "img", "variation_region", 1, 50), ANN)
+    for _ in range(100):
+        picker = await store.picker_at(1, 900)
+        if picker is not None:
+            return regions, store, display, picker.key
+        await asyncio.sleep(0.01)
+    raise AssertionError("the picker was not posted")
+
+
+async def _cells(store: Store, key: str) -> Picker:
+    picker = await store.get_picker(key)
+    assert picker is not None
+    return picker
+
+
+async def test_toggles_select_all_and_clear(tmp_path: Path) -> None:
+    regions, store, display, key = await _picker(tmp_path)
+    assert (await regions.act(key, "t3", ANN, "private")).answer is Answer.UPDATED
+    assert (await _cells(store, key)).cells == {3}
+    await regions.act(key, "t3", ANN, "private")
+    assert (await _cells(store, key)).cells == set(), "a second tap unselects"
+    await regions.act(key, "all", ANN, "private")
+    assert (await _cells(store, key)).cells == set(range(1, 17))
+    await regions.act(key, "clr", ANN, "private")
+    assert (await _cells(store, key)).cells == set()
+    await asyncio.sleep(0.2)
+    assert "Selected: nothing yet" in display.shown[-1].body, "the message is redrawn"
+    await regions.aclose()
+    await store.close()
+
+
+async def test_cancel_closes_the_picker(tmp_path: Path) -> None:
+    regions, store, display, key = await _picker(tmp_path)
+    assert (await regions.act(key, "x", ANN, "private")).answer is Answer.CANCELLED
+    assert (await _cells(store, key)).state == "cancelled"
+    assert (await regions.act(key, "t1", ANN, "private")).answer is Answer.CLOSED
+    await asyncio.sleep(0.2)
+    assert "cancelled" in display.shown[-1].body
+    await regions.aclose()
+    await store.close()
+
+
+async def test_only_the_owner_changes_it_and_an_empty_submit_is_refused(tmp_path: Path) -> None:
+    regions, store, _, key = await _picker(tmp_path)
+    outcome = await regions.act(key, "t2", BOB, "private")
+    assert outcome.answer is Answer.NOT_YOURS and outcome.owner is not None and outcome.owner.user_id == ANN.user_id
+    assert (await _cells(store, key)).cells == set(), "a stranger's tap changes nothing"
+    assert (await regions.act(key, "ok", ANN, "private")).answer is Answer.EMPTY
+    assert (await _cells(store, key)).state == "open"
+    await regions.aclose()
+    await store.close()
