@@ -154,10 +154,15 @@ def test_six_photo_album_and_sticker_are_refused(
                         media_group_id="six")
         for i in range(6)
     ]  # fmt: skip
-    assert "I found 6" in say_reply(tg, GROUP["id"], album[0])
+    # One reply, to the /blend message, naming the limit the album broke (its six pictures are over
+    # the five a prompt can carry). Only its full text tells this refusal from the others that
+    # mention "I found 6" (blend_count's "/blend mixes 2 to 5 images, but I found 6. ...").
+    refusal = say_reply(tg, GROUP["id"], album[0])
+    assert refusal == "⚠️ At most 5 images fit in one prompt; I found 6."
     sticker = tg.user_message(GROUP, ANN, sticker=True)
     request = tg.user_message(GROUP, ANN, "/imagine a cat", reply_to=sticker)
     assert "Stickers can't be used" in say_reply(tg, GROUP["id"], request)
+    assert [m.reply_to_message_id for m in tg.bot_messages(GROUP["id"])] == [album[0], request]
     assert not ace.requests
 
 
