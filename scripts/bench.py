@@ -45,8 +45,13 @@ AceData records `finished_at` in wall-clock time, so `_BenchAceData` stamps the 
   to and the message an edit targets; getUpdates, getMe, setMyCommands, deleteWebhook and
   answerCallbackQuery are not counted. Target: calls per job <= 2 + ceil(gen seconds / 6).
 * pacing as received: same-chat calls closer than the chat interval, most calls into one group in
-  any 60 s, most calls bot-wide in any 1 s (give or take `SLACK`; informational).
+  any 60 s, most calls bot-wide in any 1 s (give or take `SLACK`; informational: the bot may send
+  two calls into a chat within the same second, a burst Telegram allows).
 * 429s received; calls made while a retry_after was running (the fake's `violations`).
+* pacing compliance: the fake Telegram enforces the limits the bot is given (Telegram's, unless
+  flags change them: one call per chat interval in bursts of 2, the group minute, the bot-wide
+  second) as Telegram does, answering 429 to a call over them. Compliant means no call went over
+  a limit (the fake's `over_limit`) and none was made inside a retry_after.
 * peak RSS of the bot (psutil, every 100 ms) and its CPU time.
 * the longest event-loop stall, parsed from the bot's shutdown line (logger bot.loopwatch), and
   the number of "event loop stalled" warnings.
@@ -248,6 +253,8 @@ class Results:
     methods: dict[str, int] = field(default_factory=dict)
     status_429: int = 0
     violations: int = 0
+    calls_over_limits: int = 0
+    pacing_compliance: bool = False
     peak_rss_mb: float = 0.0
     cpu_seconds: float = 0.0
     longest_stall_ms: float | None = None
@@ -382,6 +389,10 @@ def run(opts: argparse.Namespace) -> Results:
         try:
             if opts.flood_every:
                 tg.flood_every(opts.flood_every, opts.retry_after)
+            tg.enforce_limits = True
+            tg.chat_interval = opts.chat_interval
+            tg.group_per_minute = opts.group_per_minute
+            tg.global_per_second = opts.global_per_second
             env = bot_env(
                 telegram_url=tg.url,
                 acedata_url=ace.url,
@@ -518,6 +529,8 @@ def _analyse(
     results.methods = dict(Counter(c.method for c in calls).most_common())
     results.status_429 = sum(1 for c in tg.calls if c.status == 429)
     results.violations = len(tg.violations)
+    results.calls_over_limits = len(tg.over_limit)
+    results.pacing_compliance = results.calls_over_limits == 0 and results.violations == 0
     stalls = STALL_LINE.findall(log)
     results.longest_stall_ms = float(stalls[-1]) if stalls else None
     results.stall_warnings = log.count(STALL_WARNING)
@@ -615,6 +628,7 @@ def _checks(r: Results, opts: argparse.Namespace) -> list[dict[str, Any]]:
         check("latency p99", p99 is not None and p99 < P99_LIMIT_MS, f"< {P99_LIMIT_MS:.0f} ms"),
         check("calls per job (max)", r.calls_per_job_max <= r.calls_target, f"<= {r.calls_target}"),
         check("calls inside retry_after", r.violations == 0, "0"),
+        check("pacing compliance", r.pacing_compliance, "yes"),
         check("peak RSS", r.peak_rss_mb < RSS_LIMIT_MB, f"< {RSS_LIMIT_MB:.0f} MB"),
         check(
             "longest loop stall",
@@ -628,6 +642,13 @@ def _checks(r: Results, opts: argparse.Namespace) -> list[dict[str, Any]]:
 # == report =====================================================================================
 def _ms(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.1f} ms"
+
+
+def compliance_line(r: Results) -> str:
+    return (
+        f"pacing compliance: {'yes' if r.pacing_compliance else 'NO'} ({r.calls_over_limits} calls over "
+        f"Telegram's limits, {r.violations} inside a retry_after)"
+    )
 
 
 def table(r: Results) -> str:
@@ -673,6 +694,8 @@ def table(r: Results) -> str:
         ("most calls bot-wide in 1 s", f"{r.max_global_second} (limit {r.global_per_second})", ""),
         ("429s received", str(r.status_429), ""),
         ("calls inside a retry_after", str(r.violations), "calls inside retry_after"),
+        ("calls over Telegram's limits (answered 429)", str(r.calls_over_limits), ""),
+        ("pacing compliance", "yes" if r.pacing_compliance else "NO", "pacing compliance"),
         ("peak RSS (bot)", f"{r.peak_rss_mb:.1f} MB", "peak RSS"),
         ("bot CPU time", f"{r.cpu_seconds:.1f} s ({1000 * r.cpu_seconds / r.jobs:.1f} ms/job)", ""),
         ("longest event-loop stall", _ms(r.longest_stall_ms), "longest loop stall"),
@@ -689,9 +712,15 @@ def table(r: Results) -> str:
         else "targets missed: " + ", ".join(c["name"] for c in r.checks if not c["ok"])
     )
     lines.append(verdict)
+    lines.append(compliance_line(r))
     if r.lost:
         lines.append(f"lost jobs (first {len(r.lost_jobs)}): {r.lost_jobs}")
     return "\n".join(lines)
+
+
+def to_json(r: Results) -> str:
+    """The results as one JSON object (`--json`), `pacing_compliance` and `passed` included."""
+    return json.dumps({**asdict(r), "passed": r.passed})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -699,7 +728,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = run(opts)
     print(table(results))
     if opts.json:
-        print(json.dumps({**asdict(results), "passed": results.passed}))
+        print(to_json(results))
     if results.lost:
         return 1
     return 1 if opts.strict and not results.passed else 0

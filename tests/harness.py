@@ -19,6 +19,33 @@ BOT_TOKEN = "123456789:TEST-bot-token-do-not-leak-0123456789"
 ACEDATA_TOKEN = "ace-test-token"
 READY = "is up"
 REPO_ROOT = Path(__file__).resolve().parents[1]
+COVERAGE_HOOK = REPO_ROOT / "tests" / "coverage_hook"
+
+
+def _coverage_env() -> dict[str, str]:
+    """While coverage is measured (COVERAGE_PROCESS_START names its configuration; see the README,
+    "Test it"), what a bot subprocess needs to measure itself too: the configuration and the data
+    file as absolute paths (the bot runs in another folder). Resolved once, where pytest started."""
+    config = os.environ.get("COVERAGE_PROCESS_START")
+    if not config:
+        return {}
+    data_file = os.environ.get("COVERAGE_FILE") or str(Path(config).resolve().parent / ".coverage")
+    return {
+        "COVERAGE_PROCESS_START": str(Path(config).resolve()),
+        "COVERAGE_FILE": str(Path(data_file).resolve()),
+    }
+
+
+COVERAGE_ENV = _coverage_env()
+
+
+def bot_pythonpath() -> str:
+    """PYTHONPATH for a `python -m bot` subprocess: this checkout's bot (unless PYTHONPATH names
+    another on purpose), whichever copy happens to be pip-installed, and coverage's start-up hook
+    first while coverage is measured."""
+    parts = [str(COVERAGE_HOOK)] if COVERAGE_ENV else []
+    parts += [p for p in (os.environ.get("PYTHONPATH", ""), str(REPO_ROOT)) if p]
+    return os.pathsep.join(parts)
 
 
 class BotProcess:
@@ -79,8 +106,13 @@ class BotProcess:
 
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+            if "COVERAGE_PROCESS_START" in self.env:  # a killed bot would not write its coverage data
+                self.proc.send_signal(signal.SIGTERM)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.proc.wait(10)
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
 
 
 def bot_env(*, telegram_url: str, acedata_url: str, data_dir: Path, **overrides: str) -> dict[str, str]:
@@ -110,10 +142,9 @@ def bot_env(*, telegram_url: str, acedata_url: str, data_dir: Path, **overrides:
         "TELEGRAM_GLOBAL_PER_SECOND": "1000",
         "LOG_LEVEL": "INFO",
         "BOT_CWD": str(data_dir),
-        # The bot under test is this checkout's (unless PYTHONPATH names another on purpose),
-        # whichever copy happens to be pip-installed.
-        "PYTHONPATH": os.pathsep.join(p for p in (keep.get("PYTHONPATH", ""), str(REPO_ROOT)) if p),
+        "PYTHONPATH": bot_pythonpath(),
         "PYTHONUNBUFFERED": "1",
+        **COVERAGE_ENV,
     }
     env.update(overrides)
     return env

@@ -7,9 +7,12 @@ import pytest
 from pydantic import SecretStr
 
 from bot.config import Settings
+from tests.harness import COVERAGE_ENV, bot_pythonpath
 
 
 def _run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """This checkout's bot (not a pip-installed copy), with nothing but `env` configured."""
+    env = {**env, "PYTHONPATH": bot_pythonpath(), **COVERAGE_ENV}
     return subprocess.run(
         [sys.executable, "-m", "bot"], env=env, cwd=cwd, capture_output=True, text=True, timeout=30
     )

@@ -40,6 +40,17 @@ def data_of(message: FakeMessage, label: str) -> str:
     raise AssertionError(f"no button {label!r} in {labels(message)}")
 
 
+def sent_callback_data(tg: FakeTelegram) -> list[str]:
+    """callback_data of every inline button in every call the bot made, refused calls included."""
+    found: list[str] = []
+    for call in list(tg.calls):
+        markup = call.params.get("reply_markup")
+        rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+        for row in rows or []:
+            found += [str(b["callback_data"]) for b in row if isinstance(b, dict) and "callback_data" in b]
+    return found
+
+
 def imagine_requests(ace: FakeAceData, action: str) -> list[dict[str, Any]]:
     return [r["body"] for r in ace.requests if (r["body"] or {}).get("action", "generate") == action]
 
@@ -52,6 +63,10 @@ def test_group_imagine_buttons_and_restart(
 
     # One reply, edited in place: waiting → progress → preview → final grid.
     progress = reply_to(tg, GROUP["id"], request)
+    # The bot keeps callback_data within Telegram's 64 bytes itself: measured on what it sends, as
+    # the fake records it before its own check (which would refuse longer data with a 400).
+    first_keyboard = tg.wait_for(lambda: sent_callback_data(tg) or None, timeout=15)
+    assert all(1 <= len(data.encode()) <= 64 for data in first_keyboard), first_keyboard
     grid = finished(tg, progress)
     assert [m.message_id for m in tg.bot_messages(GROUP["id"])] == [grid.message_id]
     first = grid.history[0]
@@ -62,7 +77,6 @@ def test_group_imagine_buttons_and_restart(
     assert any(h["photo"] and "%" in (h["caption"] or "") for h in grid.history), "a preview was shown"
     assert grid.caption == "<b>a red fox in snow --ar 3:2</b> – @ann"
     assert labels(grid) == [["U1", "U2", "U3", "U4", "🔄"], ["V1", "V2", "V3", "V4"], ["🔗 Full size"]]
-    assert all(len(b.get("callback_data", "").encode()) <= 64 for row in grid.buttons() for b in row)
     generate = imagine_requests(ace, "generate")
     assert generate == [{"prompt": "a red fox in snow --ar 3:2", "action": "generate", "timeout": 540}]
     assert ace.requests[0]["accept"] == "application/x-ndjson"
@@ -102,8 +116,10 @@ def test_group_imagine_buttons_and_restart(
     assert imagine_requests(ace, "upscale1") == [{"action": "upscale1", "image_id": grid_image, "timeout": 540}]
     assert upscaled.photo
 
-    # Every answer was given, the token never left the bot.
+    # Every answer was given, every keyboard sent kept to 64 bytes, the token never left the bot.
     assert len(tg.calls_of("answerCallbackQuery")) == 4
+    sent = sent_callback_data(tg)
+    assert len(sent) > 20 and all(1 <= len(data.encode()) <= 64 for data in sent), sent
     assert not any(BOT_TOKEN in url for url in ace.received_urls)
     assert "ERROR" not in bot.log(), bot.log()[-3000:]
 

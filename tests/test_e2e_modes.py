@@ -1,4 +1,5 @@
-"""Telegram flood control under a burst, webhook mode and AceData callback mode."""
+"""Telegram flood control (injected, and Telegram's own limits at production pacing), webhook mode
+and AceData callback mode."""
 
 from __future__ import annotations
 
@@ -13,6 +14,36 @@ from tests.test_e2e_core import finished, reply_to
 GROUP = FakeTelegram.group()
 ANN = FakeTelegram.user(11, "Ann", "ann")
 PRIVATE = FakeTelegram.private(ANN)
+# The bot's production pacing (its defaults, Telegram's documented limits), which the harness
+# otherwise replaces by fast test pacing.
+PRODUCTION_PACING = {
+    "TELEGRAM_CHAT_INTERVAL": "1.0", "TELEGRAM_GROUP_PER_MINUTE": "20", "TELEGRAM_GLOBAL_PER_SECOND": "30",
+    "PROGRESS_EDIT_INTERVAL": "5",
+}  # fmt: skip
+
+
+def test_production_pacing_stays_within_telegrams_own_limits(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+) -> None:
+    """The fake applies Telegram's limits by itself (1 call/s per chat in bursts of 2, 20 a minute
+    per group, 30/s bot-wide). Ten jobs in a group need all its 20 calls of the minute for first
+    messages and results, while their progress (12 s each) would like more; 30 private chats start
+    at once (over 30 calls/s with the group's). Every job delivers, Telegram never has to refuse a
+    call, and no call is made during a ban."""
+    tg.enforce_limits = True
+    ace.steps, ace.step_delay = 3, 3.0
+    make_bot(ACEDATA_MAX_CONCURRENCY="40", ACEDATA_SUBMIT_INTERVAL="0", **PRODUCTION_PACING).start()
+    members = [FakeTelegram.user(300 + i, f"M{i}", f"m{i}") for i in range(10)]
+    loners = [FakeTelegram.user(400 + i, f"P{i}", f"p{i}") for i in range(30)]
+    requests = [(GROUP, tg.user_message(GROUP, user, f"/imagine {user['first_name']}")) for user in members]
+    for user in loners:
+        chat = FakeTelegram.private(user)
+        requests.append((chat, tg.user_message(chat, user, f"/imagine {user['first_name']}")))
+    for chat, request in requests:
+        assert finished(tg, reply_to(tg, chat["id"], request), timeout=45).photo
+    assert tg.over_limit == [], [(c.method, c.chat_id, c.t) for c in tg.over_limit]
+    assert tg.violations == [], "no call was made during a ban"
+    assert len(ace.requests) == 40
 
 
 def test_burst_of_30_in_one_group_under_flood_control(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.client
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -152,15 +154,33 @@ def test_six_photo_album_and_sticker_are_refused(
                         media_group_id="six")
         for i in range(6)
     ]  # fmt: skip
-    assert "I found 6" in say_reply(tg, GROUP["id"], album[0])
+    # One reply, to the /blend message, naming the limit the album broke (its six pictures are over
+    # the five a prompt can carry). Only its full text tells this refusal from the others that
+    # mention "I found 6" (blend_count's "/blend mixes 2 to 5 images, but I found 6. ...").
+    refusal = say_reply(tg, GROUP["id"], album[0])
+    assert refusal == "⚠️ At most 5 images fit in one prompt; I found 6."
     sticker = tg.user_message(GROUP, ANN, sticker=True)
     request = tg.user_message(GROUP, ANN, "/imagine a cat", reply_to=sticker)
     assert "Stickers can't be used" in say_reply(tg, GROUP["id"], request)
+    assert [m.reply_to_message_id for m in tg.bot_messages(GROUP["id"])] == [album[0], request]
     assert not ace.requests
 
 
+def raw_get(base: str, path: str) -> int:
+    """GET `path` exactly as written (httpx would resolve `..` before sending it); the status."""
+    url = httpx.URL(base)
+    connection = http.client.HTTPConnection(url.host, url.port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+    finally:
+        connection.close()
+
+
 def test_self_hosting_serves_pictures_and_nothing_else(
-    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess], tmp_path: Path
 ) -> None:
     port = free_port()
     public = f"http://127.0.0.1:{port}"
@@ -173,13 +193,29 @@ def test_self_hosting_serves_pictures_and_nothing_else(
     served = httpx.get(url)
     assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
     assert served.content == photo
+    assert raw_get(public, httpx.URL(url).raw_path.decode()) == 200, "raw_get reaches the media route"
+
+    # Pictures the bot did not host, next to the media folder (the data folder, with bot.sqlite3)
+    # and hidden inside it: only a plain hosted name is ever served, however the path is spelled.
+    media = tmp_path / "media"
+    assert (tmp_path / "bot.sqlite3").is_file() and media.is_dir()
+    (tmp_path / "outside.jpg").write_bytes(photo)
+    (media / ".hidden.jpg").write_bytes(photo)
     for path in (
         "/",
         "/media/",
-        "/media/../bot.sqlite3",
         "/media/nope.jpg",
+        "/media/.hidden.jpg",
+        "/media/..",
+        "/media/../bot.sqlite3",
+        "/media/../outside.jpg",
+        "/media/..%2Foutside.jpg",
+        "/media/%2e%2e%2foutside.jpg",
+        "/media/%2E%2E/outside.jpg",
+        "/media/..%5Coutside.jpg",
         "/bot.sqlite3",
+        "/outside.jpg",
         f"/file/bot{BOT_TOKEN}/x",
     ):
-        assert httpx.get(public + path).status_code == 404, path
+        assert raw_get(public, path) == 404, path
     assert_no_token_leaked(ace)

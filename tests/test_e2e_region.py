@@ -33,6 +33,12 @@ def answer(tg: FakeTelegram, query_id: str) -> dict[str, object]:
     return tg.wait_for(lambda: tg.answers.get(query_id), timeout=10)
 
 
+def assert_refused(answered: dict[str, object]) -> None:
+    """The alert a stranger gets for touching Ann's picker."""
+    assert answered.get("text") == "Only Ann can change this selection."
+    assert answered.get("show_alert") in (True, "true", "True")
+
+
 def test_region_picker_to_masked_job(
     tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
 ) -> None:
@@ -50,8 +56,7 @@ def test_region_picker_to_masked_job(
     first_overlay = picker.photo
 
     # Another user cannot change it; an empty selection is not submitted.
-    refused = answer(tg, tg.press(GROUP, BOB, picker.message_id, data_of(picker, "3")))
-    assert "Only Ann" in str(refused.get("text")) and refused.get("show_alert") in (True, "true", "True")
+    assert_refused(answer(tg, tg.press(GROUP, BOB, picker.message_id, data_of(picker, "3"))))
     empty = answer(tg, tg.press(GROUP, ANN, picker.message_id, data_of(picker, "🚀 Submit")))
     assert "at least one" in str(empty.get("text"))
     assert "Selected: nothing yet" in caption(tg, picker)
@@ -70,11 +75,16 @@ def test_region_picker_to_masked_job(
     tg.press(GROUP, ANN, picker.message_id, data_of(picker_state(tg, picker), "16"))
     tg.wait_for(lambda: "Selected: 1, 6, 16" in caption(tg, picker), timeout=10)
 
-    # A reply sets the prompt for the area; only the owner's counts.
-    tg.user_message(GROUP, BOB, "a pirate hat", reply_to=picker.message_id)
+    # A reply sets the prompt for the area; only the owner's counts: a stranger's reply after it is
+    # refused and changes nothing, and a stranger cannot submit the owner's selection.
     tg.user_message(GROUP, ANN, "a golden crown", reply_to=picker.message_id)
     tg.wait_for(lambda: "a golden crown" in caption(tg, picker), timeout=10)
-    assert "pirate" not in caption(tg, picker)
+    stranger = tg.user_message(GROUP, BOB, "a pirate hat", reply_to=picker.message_id)
+    assert reply_to(tg, GROUP["id"], stranger).rendered()[0] == "Only Ann can change this selection."
+    submit = data_of(picker_state(tg, picker), "🚀 Submit")
+    assert_refused(answer(tg, tg.press(GROUP, BOB, picker.message_id, submit)))
+    assert "a golden crown" in caption(tg, picker) and "pirate" not in caption(tg, picker)
+    assert picker_state(tg, picker).buttons(), "the picker is still open"
 
     tg.press(GROUP, ANN, picker.message_id, data_of(picker_state(tg, picker), "🚀 Submit"))
     result = finished(tg, reply_to(tg, GROUP["id"], picker.message_id))

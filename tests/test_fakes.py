@@ -143,6 +143,37 @@ def test_telegram_flood_control(tg: FakeTelegram) -> None:
     assert api(tg, "sendMessage", chat_id=8, text="x").status_code == 500
 
 
+def test_telegram_enforces_the_chat_limit_by_itself(tg: FakeTelegram) -> None:
+    assert not tg.enforce_limits, "off by default: most tests run the bot with fast test pacing"
+    tg.enforce_limits = True
+    assert [api(tg, "sendMessage", chat_id=7, text=f"burst {i}").status_code for i in range(2)] == [200, 200]
+    refused = api(tg, "sendMessage", chat_id=7, text="too fast")
+    assert refused.status_code == 429
+    assert refused.json() == {
+        "ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
+        "parameters": {"retry_after": 1},
+    }  # fmt: skip
+    assert [c.params["text"] for c in tg.over_limit] == ["too fast"] and tg.violations == []
+    # the 429 started a ban for the chat: any call into it now is a violation, other chats are free
+    assert api(tg, "editMessageText", chat_id=7, message_id=1, text="in the ban").status_code == 429
+    assert [c.method for c in tg.violations] == ["editMessageText"]
+    assert api(tg, "sendMessage", chat_id=8, text="another chat").status_code == 200
+    assert api(tg, "getMe").status_code == 200 and len(tg.over_limit) == 1
+
+
+def test_telegram_enforces_group_and_global_limits(tg: FakeTelegram) -> None:
+    tg.enforce_limits, tg.chat_interval, tg.group_per_minute, tg.global_per_second = True, 0.0, 3, 5
+    group = [api(tg, "sendMessage", chat_id=-100, text=f"g{i}") for i in range(4)]
+    assert [r.status_code for r in group] == [200, 200, 200, 429]
+    assert 58 <= group[-1].json()["parameters"]["retry_after"] <= 60, "until the minute's first call ages out"
+    private = [api(tg, "sendMessage", chat_id=chat, text="p").status_code for chat in (1, 2, 3)]
+    assert private == [200, 200, 429], "3 + 2 calls used the bot-wide 5 a second"
+    assert [c.chat_id for c in tg.over_limit] == [-100, 3] and tg.violations == []
+    # over the bot-wide limit the ban is bot-wide: a call into any chat is a violation
+    assert api(tg, "deleteMessage", chat_id=4, message_id=1).status_code == 429
+    assert [(c.method, c.chat_id) for c in tg.violations] == [("deleteMessage", 4)]
+
+
 def test_telegram_webhook_push(tg: FakeTelegram, receiver: tuple[ServerThread, list[dict[str, Any]]]) -> None:
     server, received = receiver
     assert api(tg, "setWebhook", url=f"{server.url}/hook", secret_token="s3cret").json()["result"] is True

@@ -5,6 +5,12 @@ would see: a message store per chat, with each message's history. Tests act as u
 ``user_message`` / ``press`` (queued as updates for getUpdates, or pushed to a webhook) and can
 inject the failures production sees: flood control (429 + retry_after), refused URLs, any error.
 
+With ``enforce_limits`` on, the fake also applies Telegram's flood limits by itself, as Telegram
+does: about one call per second per chat (bursts of ``chat_burst``), ``group_per_minute`` calls
+per minute into a group, ``global_per_second`` calls per second bot-wide. A call over a limit gets
+a real 429 with ``retry_after`` and starts a ban (for the chat, or bot-wide for the global limit);
+it is recorded in ``over_limit``, and every call made during any ban in ``violations``.
+
 Server-side rules that matter to the bot are enforced like Telegram does: HTML parse mode is
 parsed (bad markup → 400), text/caption limits, callback_data ≤ 64 bytes, "message is not
 modified", editing text of a photo message and vice versa, answering a callback query twice.
@@ -21,6 +27,7 @@ import math
 import mimetypes
 import re
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -98,6 +105,11 @@ def is_sending(method: str) -> bool:
     return method.startswith(("send", "edit")) or method == "deleteMessage"
 
 
+def counts_against_limits(method: str) -> bool:
+    """Calls that use up Telegram's flood limits: sends, edits and deletes (not chat actions)."""
+    return is_sending(method) and method != "sendChatAction"
+
+
 def _decode_value(key: str, value: Any) -> Any:
     if not isinstance(value, str):
         return value
@@ -162,11 +174,21 @@ class FakeTelegram(FakeServer):
 
     url_photo_size = (1024, 1024)  # reported for photos sent by URL (the fake does not fetch them)
 
+    # Telegram's flood limits, applied by the fake itself while ``enforce_limits`` is on (off by
+    # default: most end-to-end tests run the bot with fast test pacing). Set them per instance.
+    enforce_limits = False
+    chat_interval = 1.0  # seconds per call into one chat, on average...
+    chat_burst = 2  # ...in bursts of at most this many calls (a token bucket)
+    group_per_minute = 20  # calls into one group (chat id < 0) in any 60 s
+    global_per_second = 30  # calls bot-wide in any 1 s
+    limit_slack = 0.05  # seconds of arrival jitter forgiven (the fake stamps calls as they arrive)
+
     def __init__(self, token: str) -> None:
         super().__init__()
         self.token = token
         self.calls: list[Call] = []
-        self.violations: list[Call] = []
+        self.violations: list[Call] = []  # calls made while a ban (any retry_after) was running
+        self.over_limit: list[Call] = []  # calls refused for going over the fake's own limits
         self.messages: dict[tuple[int, int], FakeMessage] = {}
         self.deleted_messages: dict[tuple[int, int], FakeMessage] = {}
         self.answers: dict[str, Params] = {}
@@ -192,6 +214,10 @@ class FakeTelegram(FakeServer):
         self._floods: dict[int, list[int]] = {}
         self._flood_every: tuple[int, int] | None = None
         self._send_counts: dict[int, int] = {}
+        self._global_ban_until = 0.0
+        self._chat_budgets: dict[int, tuple[float, float]] = {}  # chat -> (tokens, when)
+        self._group_windows: dict[int, deque[float]] = {}
+        self._global_window: deque[float] = deque()
         self._failures: dict[str, list[tuple[int, str, int | None]]] = {}
         self._refused_url: str | None = None
         self._poll_generation = 0
@@ -315,13 +341,16 @@ class FakeTelegram(FakeServer):
             return handler(params, files)
 
     def _gate(self, call: Call) -> None:
-        """Flood bans, injected failures and simulated flood control, before the method runs."""
+        """Flood bans, injected failures, simulated flood control and Telegram's own limits,
+        before the method runs."""
         now = time.monotonic()
         chat_id = call.chat_id if is_sending(call.method) else None
         with self._lock:
-            if chat_id is not None and now < self._ban_until.get(chat_id, 0.0):
-                self.violations.append(call)
-                raise _flood_error(max(1, math.ceil(self._ban_until[chat_id] - now)))
+            if chat_id is not None:
+                banned_until = max(self._ban_until.get(chat_id, 0.0), self._global_ban_until)
+                if now < banned_until:
+                    self.violations.append(call)
+                    raise _flood_error(max(1, math.ceil(banned_until - now)))
             failures = self._failures.get(call.method)
             if failures:
                 status, description, retry_after = failures.pop(0)
@@ -343,6 +372,43 @@ class FakeTelegram(FakeServer):
                 if count % every == 0:
                     self._ban_until[chat_id] = now + retry_after
                     raise _flood_error(retry_after)
+            if self.enforce_limits and counts_against_limits(call.method):
+                self._apply_limits(call, chat_id, now)
+
+    def _apply_limits(self, call: Call, chat_id: int, now: float) -> None:
+        """Telegram's flood limits (caller holds the lock): a call over one is refused with 429
+        and starts a ban, bot-wide for the global limit; a call within all of them is counted."""
+        slack = self.limit_slack
+        window = self._global_window
+        while window and window[0] <= now - (1.0 - slack):
+            window.popleft()
+        global_wait = 0.0
+        if len(window) >= self.global_per_second:
+            global_wait = window[len(window) - self.global_per_second] + (1.0 - slack) - now
+        tokens = float(self.chat_burst)
+        budget = self._chat_budgets.get(chat_id)
+        if budget is not None and self.chat_interval > 0:
+            tokens = min(tokens, budget[0] + (now - budget[1]) / self.chat_interval)
+        need = 1.0 - slack / self.chat_interval if self.chat_interval > 0 else 0.0
+        chat_wait = (need - tokens) * self.chat_interval if tokens < need else 0.0
+        group = self._group_windows.setdefault(chat_id, deque()) if chat_id < 0 else None
+        if group is not None:
+            while group and group[0] <= now - (60.0 - slack):
+                group.popleft()
+            if len(group) >= self.group_per_minute:
+                chat_wait = max(chat_wait, group[len(group) - self.group_per_minute] + (60.0 - slack) - now)
+        if global_wait > 0 or chat_wait > 0:
+            retry_after = max(1, math.ceil(max(global_wait, chat_wait)))
+            if global_wait > 0:
+                self._global_ban_until = now + retry_after
+            else:
+                self._ban_until[chat_id] = now + retry_after
+            self.over_limit.append(call)
+            raise _flood_error(retry_after)
+        window.append(now)
+        self._chat_budgets[chat_id] = (tokens - 1.0, now)
+        if group is not None:
+            group.append(now)
 
     # == updates: long polling and webhook ====================================================
     async def _get_updates(self, params: Params) -> list[JSON]:
