@@ -69,3 +69,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """End-to-end tests first: they run for seconds each, so xdist's workers start on them at once
+    instead of finding them at the end of the alphabet and finishing one after another."""
+    items.sort(key=lambda item: 0 if "/test_e2e_" in str(item.path) or "bench" in item.name else 1)

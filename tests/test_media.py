@@ -59,6 +59,7 @@ async def test_a_failed_telegram_download_asks_to_send_it_again(tmp_path: Path) 
         (b"%PDF-1.7 not a picture", "not a picture"),
         (b"GIF89a" + b"0" * 10, "GIFs"),
     ],
+    ids=["over-20-MB", "pdf", "gif"],  # not the bytes: a 20 MB test id slows every xdist worker
 )
 async def test_unusable_bytes_are_refused_before_hosting(tmp_path: Path, data: bytes, message: str) -> None:
     host = LocalHost(tmp_path / "media", "https://b.test", 60)
