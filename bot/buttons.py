@@ -1,8 +1,8 @@
 """What a tap on a result's button means: one service, one answer.
 
 A key we never issued (or from another chat) is UNKNOWN. Vary (Region) opens a picker; Retry sends
-a failed job again; any other action starts a job unless that button's job is still running or the
-user has too many jobs in progress. Whoever taps owns the new job.
+a failed job again; any other action starts a job unless that button's job is still running. Every
+job passes the one admission check (`bot.access`); whoever taps owns the new job.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from bot.domain import Button, Requester
+from bot.access import Access
+from bot.domain import Button, Job, Refusal, Refused, Requester
 from bot.jobs import REGION_ACTION, RETRY_ACTION, JobService
 from bot.regions import RegionService
 from bot.store import Store
@@ -20,7 +21,7 @@ class Pressed(enum.Enum):
     STARTED = "started"
     PICK_REGION = "pick_region"  # Vary (Region): a picker was opened
     BUSY = "busy"  # that button's job is still running (or a Retry of a job that has not failed)
-    LIMIT = "limit"  # the user has too many jobs in progress
+    REFUSED = "refused"  # the operator's lists or limits say no (see `refused`)
     UNKNOWN = "unknown"  # not a key we issued (or from another chat)
 
 
@@ -28,36 +29,42 @@ class Pressed(enum.Enum):
 class PressOutcome:
     result: Pressed
     button: Button | None = None
+    refused: Refused | None = None
 
 
 class ButtonService:
-    def __init__(self, store: Store, jobs: JobService, regions: RegionService) -> None:
+    def __init__(self, store: Store, jobs: JobService, regions: RegionService, access: Access | None = None) -> None:
         self._store = store
         self._jobs = jobs
         self._regions = regions
+        self._access = access
 
     async def press(self, key: str, *, chat_id: int, chat_type: str, requester: Requester) -> PressOutcome:
         button = await self._store.get_button(key)
         if button is None or button.chat_id != chat_id:
             return PressOutcome(Pressed.UNKNOWN)
-        if button.action == REGION_ACTION:
+        if button.action == REGION_ACTION:  # opening a picker spends nothing, but strangers get none
+            if self._access is not None and not await self._access.allowed(requester.user_id, chat_id):
+                return PressOutcome(Pressed.REFUSED, button, Refused(Refusal.NOT_ALLOWED))
             await self._regions.open(button, requester)
             return PressOutcome(Pressed.PICK_REGION, button)
         if button.action == RETRY_ACTION:
-            started = await self._jobs.retry(button.job_id or 0)
-            return PressOutcome(Pressed.STARTED if started else Pressed.BUSY, button)
-        async with self._jobs.admitting:
-            if await self._store.active_job_for_button(key) is not None:
-                return PressOutcome(Pressed.BUSY, button)
-            if await self._jobs.over_limit(requester.user_id):
-                return PressOutcome(Pressed.LIMIT, button)
-            image = await self._store.get_image(button.image_id)
-            if image is None:
-                return PressOutcome(Pressed.UNKNOWN)
-            await self._jobs.start_action(
-                image, button.action, chat_id=chat_id, chat_type=chat_type, requester=requester,
-                reply_to=button.message_id, button_key=key,
-            )  # fmt: skip
-            await self._store.mark_pressed(key)
-        await self._jobs.refresh_buttons(image)
-        return PressOutcome(Pressed.STARTED, button)
+            return self._outcome(button, await self._jobs.retry(button.job_id or 0, requester))
+        image = await self._store.get_image(button.image_id)
+        if image is None:
+            return PressOutcome(Pressed.UNKNOWN)
+        started = await self._jobs.start_action(
+            image, button.action, chat_id=chat_id, chat_type=chat_type, requester=requester,
+            reply_to=button.message_id, button_key=key,
+        )  # fmt: skip
+        if not isinstance(started, Refused):
+            await self._jobs.refresh_buttons(image)
+        return self._outcome(button, started)
+
+    @staticmethod
+    def _outcome(button: Button, started: Job | Refused) -> PressOutcome:
+        if not isinstance(started, Refused):
+            return PressOutcome(Pressed.STARTED, button)
+        if started.why is Refusal.BUSY:
+            return PressOutcome(Pressed.BUSY, button)
+        return PressOutcome(Pressed.REFUSED, button, started)

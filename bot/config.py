@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -38,6 +40,15 @@ class Settings(BaseSettings):
     job_timeout_minutes: float = Field(10.0, gt=0, le=24 * 60)
     user_max_active_jobs: int = Field(10, ge=0, le=10_000)
 
+    # Who may spend the AceData credit, and how much (see the README's "Operating the bot").
+    admin_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    allowed_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    allowed_chat_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    daily_limit_per_user: int = Field(0, ge=0, le=1_000_000)
+    daily_limit_per_chat: int = Field(0, ge=0, le=1_000_000)
+    admin_chat_id: int | None = None
+    tz: str = "UTC"  # the day the daily limits count in
+
     # The built-in web server and picture hosting.
     public_url: str | None = None
     http_host: str = "0.0.0.0"
@@ -53,6 +64,31 @@ class Settings(BaseSettings):
     telegram_chat_interval: float = Field(1.0, ge=0, le=60)
     telegram_group_per_minute: int = Field(20, ge=1, le=1000)
     telegram_global_per_second: int = Field(30, ge=1, le=1000)
+
+    @field_validator("admin_user_ids", "allowed_user_ids", "allowed_chat_ids", mode="before")
+    @classmethod
+    def _ids(cls, value: object) -> object:
+        """Comma- or space-separated Telegram ids (chats are negative)."""
+        if isinstance(value, str):
+            try:
+                return frozenset(int(part) for part in value.replace(",", " ").split())
+            except ValueError:
+                raise ValueError("must be Telegram ids (whole numbers) separated by commas") from None
+        return value
+
+    @field_validator("admin_chat_id", mode="before")
+    @classmethod
+    def _optional_id(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("tz")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be a time zone name such as UTC or Asia/Shanghai") from None
+        return value or "UTC"
 
     @field_validator("telegram_api_url", "acedata_api_url", "acedata_platform_url")
     @classmethod

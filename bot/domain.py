@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class JobState(enum.StrEnum):
@@ -131,3 +132,18 @@ class Picker:
     cells: frozenset[int] = frozenset()
     prompt: str | None = None
     state: str = "open"  # open | submitted | cancelled
+
+
+class Refusal(enum.Enum):
+    NOT_ALLOWED = "not_allowed"  # not on the lists here (or denied)
+    TOO_MANY = "too_many"  # too many jobs in progress at once
+    USER_DAILY = "user_daily"  # the user's daily limit is used up
+    CHAT_DAILY = "chat_daily"  # the chat's daily limit is used up
+    BUSY = "busy"  # that button's job is still running
+
+
+@dataclass(frozen=True)
+class Refused:
+    why: Refusal
+    limit: int = 0
+    resets_at: datetime | None = None  # when a daily limit starts again, in the operator's zone

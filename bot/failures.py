@@ -31,6 +31,7 @@ class Failure:
     operator: bool = False  # the operator must fix something (token, endpoint, credit)
     retryable: bool = False  # the same request may well work later: offer a Retry button
     code: str | None = None  # upstream's error code, for the operator's hint
+    reason: str = "failed"  # a short key for the operator's statistics ("failures by reason")
 
     @property
     def hint(self) -> str:
@@ -39,12 +40,13 @@ class Failure:
         return f" — {fix}" if fix else ""
 
 
-DEADLINE = Failure("This took too long and was stopped. Please try again.", retryable=True)
+DEADLINE = Failure("This took too long and was stopped. Please try again.", retryable=True, reason="deadline")
 UNCONFIRMED = Failure(
     "Midjourney never confirmed this request, so it was not sent again. Tap Retry to send it.",
     retryable=True,
+    reason="unconfirmed",
 )
-INTERNAL = Failure("Something went wrong inside the bot. Please try again.", retryable=True)
+INTERNAL = Failure("Something went wrong inside the bot. Please try again.", retryable=True, reason="internal")
 
 _TOKEN = "check ACEDATA_API_TOKEN: it must be a valid token of AceData's Midjourney Imagine API"
 _HINTS: dict[str, str] = {
@@ -62,17 +64,19 @@ _MISCONFIGURED_CODES = ("invalid_token", "token_expired", "no_token", "token_mis
                         "no_api")  # fmt: skip
 
 _BY_CODE: dict[str, Failure] = {
-    "forbidden": Failure("Midjourney's moderation rejected this prompt. Please reword it."),
+    "forbidden": Failure("Midjourney's moderation rejected this prompt. Please reword it.", reason="moderated"),
     "used_up": Failure(
-        "The bot's Midjourney credit is used up. Please tell the bot's admin.", operator=True, code="used_up"
+        "The bot's Midjourney credit is used up. Please tell the bot's admin.", operator=True, code="used_up",
+        reason="credit",
     ),
     "disabled": Failure(
-        "The bot's Midjourney access is disabled. Please tell the bot's admin.", operator=True, code="disabled"
+        "The bot's Midjourney access is disabled. Please tell the bot's admin.", operator=True, code="disabled",
+        reason="disabled",
     ),
-    **{code: Failure(MISCONFIGURED, operator=True, code=code) for code in _MISCONFIGURED_CODES},
-    "timeout": Failure("Midjourney took too long to draw this. Please try again.", retryable=True),
-    "too_many_requests": Failure(BUSY, retryable=True),
-    "rate_limited": Failure(BUSY, retryable=True),
+    **{code: Failure(MISCONFIGURED, operator=True, code=code, reason="misconfigured") for code in _MISCONFIGURED_CODES},
+    "timeout": Failure("Midjourney took too long to draw this. Please try again.", retryable=True, reason="timeout"),
+    "too_many_requests": Failure(BUSY, retryable=True, reason="busy"),
+    "rate_limited": Failure(BUSY, retryable=True, reason="busy"),
 }
 
 
@@ -81,32 +85,33 @@ def for_code(code: str, message: str) -> Failure:
     if code in _BY_CODE:
         return _BY_CODE[code]
     if code == "bad_request":
-        return Failure(f"Midjourney could not do this: {message or 'bad request'}")
+        return Failure(f"Midjourney could not do this: {message or 'bad request'}", reason="rejected")
     if code in ("cancelled", "canceled"):
-        return Failure("Midjourney cancelled this task. Please try again.", retryable=True)
+        return Failure("Midjourney cancelled this task. Please try again.", retryable=True, reason="cancelled")
     # Upstream's words for codes we do not know stay in the operator's log.
-    return Failure("Midjourney could not draw this. Please try again.", retryable=True, code=code)
+    return Failure("Midjourney could not draw this. Please try again.", retryable=True, code=code, reason="upstream")
 
 
 def explain(error: ImagineError) -> Failure:
     if isinstance(error, TaskFailed):
         return for_code(error.code, error.message)
     if isinstance(error, Misconfigured):
-        return Failure(MISCONFIGURED, operator=True, code=error.code)
+        return Failure(MISCONFIGURED, operator=True, code=error.code, reason="misconfigured")
     if isinstance(error, InvalidRequest):
         if error.code == "bad_request":  # the prompt's own fault, e.g. an unknown --parameter
-            return Failure(f"Midjourney could not do this: {error.message}")
+            return Failure(f"Midjourney could not do this: {error.message}", reason="rejected")
         return Failure("Midjourney refused this request. Please check the prompt and its --parameters.",
-                       code=error.code)  # fmt: skip
+                       code=error.code, reason="rejected")  # fmt: skip
     if isinstance(error, QuotaExhausted | Moderated):
         return for_code(error.code, error.message)
     if isinstance(error, RateLimited):
-        return Failure(BUSY, retryable=True)
+        return Failure(BUSY, retryable=True, reason="busy")
     if isinstance(error, GenerationTimeout):
         return _BY_CODE["timeout"]
     if isinstance(error, ConnectionLost):
-        return Failure("Could not reach Midjourney. Please try again in a minute.", retryable=True)
-    return Failure("Midjourney had a temporary problem. Please try again in a minute.", retryable=True)
+        return Failure("Could not reach Midjourney. Please try again in a minute.", retryable=True, reason="network")
+    return Failure("Midjourney had a temporary problem. Please try again in a minute.", retryable=True,
+                   reason="upstream")  # fmt: skip
 
 
 def upstream_detail(error: ImagineError) -> str:

@@ -21,7 +21,7 @@ import httpx
 from PIL import Image as PILImage
 
 from bot import render
-from bot.domain import Button, Image, Picker, Requester
+from bot.domain import Button, Image, Picker, Refused, Requester
 from bot.jobs import REGION_ACTION, JobService
 from bot.mask import CELLS, mask_base64, mask_from_drawing, overlay_jpeg
 from bot.media import MAX_IMAGE_BYTES, download
@@ -49,12 +49,14 @@ class Answer(enum.Enum):
     EMPTY = "empty"  # submit with nothing selected
     NOT_YOURS = "not_yours"
     CLOSED = "closed"
+    REFUSED = "refused"  # the operator's lists or limits say no (see `refused`)
 
 
 @dataclass(frozen=True)
 class Outcome:
     answer: Answer
     owner: Requester | None = None
+    refused: Refused | None = None
 
 
 class RegionService:
@@ -147,12 +149,14 @@ class RegionService:
     async def _start(
         self, picker: Picker, image: Image, mask: str, user: Requester, chat_type: str
     ) -> Outcome:
-        picker = replace(picker, state="submitted")
-        await self._store.save_picker(picker)
-        await self._jobs.start_action(
+        started = await self._jobs.start_action(
             image, REGION_ACTION, chat_id=picker.chat_id, chat_type=chat_type, requester=user,
             reply_to=picker.message_id, mask=mask, prompt=picker.prompt,
         )  # fmt: skip
+        if isinstance(started, Refused):
+            return Outcome(Answer.REFUSED, refused=started)
+        picker = replace(picker, state="submitted")
+        await self._store.save_picker(picker)
         self._tasks.spawn(self._redraw(picker), name=f"picker-{picker.key}")
         return Outcome(Answer.SUBMITTED)
 

@@ -10,8 +10,9 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from bot.domain import Button, Image, Job, JobState, JobView, Picker, Requester
+from bot.domain import Button, Image, Job, JobState, JobView, Picker, Refusal, Refused, Requester
 
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
@@ -257,8 +258,21 @@ def usage() -> str:
     )
 
 
-def too_many_jobs() -> str:
-    return "You already have several pictures in progress. Please wait for one to finish."
+def refusal(refused: Refused, now: datetime) -> str:
+    """Why a job was not started, in one line, with when a daily limit resets."""
+    why = refused.why
+    if why is Refusal.TOO_MANY:
+        return "You already have several pictures in progress. Please wait for one to finish."
+    if why is Refusal.BUSY:
+        return "That is already in progress."
+    if why in (Refusal.USER_DAILY, Refusal.CHAT_DAILY):
+        whose = "Your" if why is Refusal.USER_DAILY else "This chat's"
+        when = ""
+        if refused.resets_at is not None:
+            left = max(0, int((refused.resets_at - now).total_seconds()) // 60)
+            when = f" It resets at {refused.resets_at:%H:%M} {refused.resets_at.tzname()} (in {left // 60} h {left % 60} min)."
+        return f"{whose} daily limit of {refused.limit} pictures is used up.{when}"
+    return "Sorry, this bot is not open to you here. Ask the bot's admin for access."
 
 
 def blend_count(found: int) -> str:

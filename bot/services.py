@@ -8,10 +8,13 @@ import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 import httpx
 from starlette.routing import BaseRoute
 
+from bot.access import Access, AccessConfig
+from bot.alerts import Alerts
 from bot.buttons import ButtonService
 from bot.config import Settings
 from bot.httpclient import AsyncClient
@@ -28,7 +31,9 @@ SEEN_UPDATES_KEPT = 7 * 24 * 3600
 
 
 class Chat(Notifier, Display, Protocol):
-    """What the services need of the chat: job messages and picker messages."""
+    """What the services need of the chat: job messages, picker messages, short notes."""
+
+    def say(self, chat_id: int, text: str, reply_to: int | None = None) -> None: ...
 
 
 @dataclass
@@ -36,6 +41,7 @@ class Services:
     settings: Settings
     http: httpx.AsyncClient
     store: Store
+    access: Access
     jobs: JobService
     regions: RegionService
     buttons: ButtonService
@@ -89,8 +95,11 @@ async def build_services(
     else:
         host = AceDataHost(client)
     callback_base = f"{settings.public_url}{CALLBACK_PATH}" if settings.acedata_callback else None
+    access = Access(store, access_config(settings))
+    recipients = (settings.admin_chat_id,) if settings.admin_chat_id else tuple(sorted(settings.admin_user_ids))
+    alerts = Alerts(chat.say, recipients)
     jobs = JobService(store, client, chat, _job_config(settings, callback_base),
-                      pictures=MediaService(store, host, fetch, ttl))  # fmt: skip
+                      pictures=MediaService(store, host, fetch, ttl), access=access, alerts=alerts)  # fmt: skip
     if callback_base:
         routes.append(callback_route(jobs))
     draw_base = None
@@ -103,8 +112,8 @@ async def build_services(
     loopwatch = LoopWatch()
     loopwatch.start()
     services = Services(
-        settings=settings, http=http, store=store, jobs=jobs, regions=regions,
-        buttons=ButtonService(store, jobs, regions), web=web, loopwatch=loopwatch,
+        settings=settings, http=http, store=store, access=access, jobs=jobs, regions=regions,
+        buttons=ButtonService(store, jobs, regions, access), web=web, loopwatch=loopwatch,
     )  # fmt: skip
     return services, chat
 
@@ -120,5 +129,12 @@ def _job_config(settings: Settings, callback_base: str | None) -> JobConfig:
         poll_interval=settings.acedata_poll_seconds,
         poll_interval_max=max(15.0, settings.acedata_poll_seconds),
         callback_base=callback_base,
-        per_user=settings.user_max_active_jobs,
     )
+
+
+def access_config(settings: Settings) -> AccessConfig:
+    return AccessConfig(
+        admins=settings.admin_user_ids, users=settings.allowed_user_ids, chats=settings.allowed_chat_ids,
+        daily_per_user=settings.daily_limit_per_user, daily_per_chat=settings.daily_limit_per_chat,
+        active_per_user=settings.user_max_active_jobs, tz=ZoneInfo(settings.tz),
+    )  # fmt: skip

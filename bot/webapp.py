@@ -88,7 +88,9 @@ def webapp_routes(regions: RegionService, bot_token: str) -> list[Route]:
             outcome = await regions.submit_drawing(request.path_params["key"], user, drawing, prompt)
         except OSError:  # Pillow could not read the drawing
             return JSONResponse({"ok": False, "error": "bad drawing"}, status_code=400)
-        status = {Answer.SUBMITTED: 200, Answer.EMPTY: 422, Answer.NOT_YOURS: 403}.get(outcome.answer, 404)
+        status = {Answer.SUBMITTED: 200, Answer.EMPTY: 422, Answer.NOT_YOURS: 403, Answer.REFUSED: 429}.get(
+            outcome.answer, 404
+        )
         return JSONResponse({"ok": status == 200, "result": outcome.answer.value}, status_code=status)
 
     return [

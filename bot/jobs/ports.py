@@ -42,7 +42,6 @@ class JobConfig:
     unavailable_backoff: float = 2.0  # wait before the one retry after a 5xx
     position_refresh: float = 1.0
     callback_base: str | None = None  # {PUBLIC_URL}/acedata when AceData callbacks are on
-    per_user: int = 0  # jobs one user may have in progress at once (0: no limit)
 
     @property
     def upstream_timeout(self) -> int:

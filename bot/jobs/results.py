@@ -8,6 +8,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from bot.alerts import Alerts
 from bot.domain import Button, Image, Job, JobState, JobView
 from bot.failures import Failure, for_code, upstream_detail
 from bot.imagine import ImagineError, ImagineResult
@@ -19,14 +20,16 @@ log = logging.getLogger(__name__)
 
 
 class Results:
-    def __init__(self, store: Store, notifier: Notifier, tasks: TaskSet) -> None:
+    def __init__(self, store: Store, notifier: Notifier, tasks: TaskSet, alerts: Alerts | None = None) -> None:
         self._store = store
+        self._alerts = alerts
         self._notifier = notifier
         self._tasks = tasks
 
     async def set(self, job: Job, **changes: Any) -> Job:
         await self._store.update_job(job.id, **changes)
         changes.pop("finished_at", None)
+        changes.pop("reason", None)
         return replace(job, **changes)
 
     async def absorb(self, job: Job, result: ImagineResult) -> Job | None:
@@ -113,9 +116,11 @@ class Results:
         said = f"{failure.text} [{detail}]" if detail else failure.text
         if failure.operator:
             log.error("job %s needs the operator: %s%s", job.id, said, failure.hint)
+            if self._alerts is not None:
+                self._alerts.failure(failure)
         else:
             log.info("job %s failed: %s", job.id, said)
-        job = await self.set(job, state=state, error=failure.text, finished_at=time.time())
+        job = await self.set(job, state=state, error=failure.text, reason=failure.reason, finished_at=time.time())
         buttons = (await self._store.retry_button(job),) if failure.retryable and job.message_id else ()
         try:
             await self._notifier.finish(JobView(job, buttons=buttons))

@@ -11,6 +11,7 @@ import random
 import secrets
 import time
 
+from bot.alerts import Alerts
 from bot.domain import Job, JobState, JobView
 from bot.failures import DEADLINE, Failure, explain, upstream_detail
 from bot.imagine import (
@@ -43,8 +44,10 @@ class Runner:
         follower: Follower,
         config: JobConfig,
         pictures: PictureHost | None,
+        alerts: Alerts | None = None,
     ) -> None:
         self._store = store
+        self._alerts = alerts
         self._client = client
         self._notifier = notifier
         self._queue = queue
@@ -64,7 +67,7 @@ class Runner:
             try:
                 job = await self._host_pictures(job)
             except MediaError as exc:
-                await self._results.fail(job, Failure(str(exc)))
+                await self._results.fail(job, Failure(str(exc), reason="picture"))
                 return
         await self._queue.gate()
         job = await self._results.set(
@@ -80,20 +83,26 @@ class Runner:
         except RateLimited as exc:
             log.info("job %s: upstream busy: %s", job.id, upstream_detail(exc))
             await self._retry_later(job, exc.retry_after)
-        except Unavailable as exc:
-            if job.attempts < 2:
-                log.warning("job %s: upstream unavailable (%s); retrying once", job.id, upstream_detail(exc))
-                await self._retry_later(job, self._config.unavailable_backoff)
-            else:
-                await self._results.fail(job, explain(exc), cause=exc)
-        except NotSent as exc:  # nothing reached upstream: failing (with Retry) cannot double-charge
-            await self._results.fail(job, explain(exc), cause=exc)
+        except (Unavailable, NotSent) as exc:  # AceData is down, or unreachable: the operator may hear of it
+            self._upstream(ok=False)
+            await self._unavailable(job, exc)
         except ConnectionLost as exc:  # the answer broke off; the task may be running upstream
             await self._lost(job, exc)
         except ImagineError as exc:
             await self._results.fail(job, explain(exc), cause=exc)
         except TimeoutError:
             await self._results.fail(job, DEADLINE)
+
+    def _upstream(self, *, ok: bool) -> None:
+        if self._alerts is not None:
+            (self._alerts.upstream_ok if ok else self._alerts.upstream_failed)()
+
+    async def _unavailable(self, job: Job, exc: Unavailable | NotSent) -> None:
+        if isinstance(exc, Unavailable) and job.attempts < 2:
+            log.warning("job %s: upstream unavailable (%s); retrying once", job.id, upstream_detail(exc))
+            await self._retry_later(job, self._config.unavailable_backoff)
+        else:  # nothing reached upstream when NotSent: failing (with Retry) cannot double-charge
+            await self._results.fail(job, explain(exc), cause=exc)
 
     async def _lost(self, job: Job, exc: ConnectionLost) -> None:
         """The answer broke off: follow the task if its id is known, else look for it upstream.
@@ -116,6 +125,7 @@ class Runner:
         async with contextlib.aclosing(self._client.stream(request_for(job, self._config))) as events:
             async for event in events:
                 if isinstance(event, Accepted):
+                    self._upstream(ok=True)
                     if event.trace_id:
                         job = await self._results.set(job, trace_id=event.trace_id)
                     continue
@@ -133,6 +143,7 @@ class Runner:
 
         async def accepted(event: Accepted) -> None:
             nonlocal job
+            self._upstream(ok=True)
             if event.trace_id:
                 job = await self._results.set(job, trace_id=event.trace_id)
 

@@ -16,7 +16,9 @@ from dataclasses import replace
 
 from pydantic import ValidationError
 
-from bot.domain import Image, Job, JobState, JobView, Picture, Requester
+from bot.access import Access
+from bot.alerts import Alerts
+from bot.domain import Image, Job, JobState, JobView, Picture, Refusal, Refused, Requester
 from bot.failures import INTERNAL
 from bot.imagine import ImagineClient, ImagineResult
 from bot.jobs.follow import Follower
@@ -40,16 +42,21 @@ class JobService:
         notifier: Notifier,
         config: JobConfig,
         pictures: PictureHost | None = None,
+        access: Access | None = None,
+        alerts: Alerts | None = None,
     ) -> None:
         self._store = store
+        self._access = access
         self._notifier = notifier
         self._config = config
         self._tasks = TaskSet()
         self._queue = JobQueue(notifier, config, self._tasks)
-        self._results = Results(store, notifier, self._tasks)
+        self._results = Results(store, notifier, self._tasks, alerts)
         self._poller = TaskPoller(client, self._tasks)
         self._follower = Follower(store, client, notifier, self._results, self._poller, config)
-        self._runner = Runner(store, client, notifier, self._queue, self._results, self._follower, config, pictures)
+        self._runner = Runner(
+            store, client, notifier, self._queue, self._results, self._follower, config, pictures, alerts
+        )
         # Held while checking a user's limit and recording their job, so both happen as one step.
         self.admitting = asyncio.Lock()
 
@@ -62,11 +69,10 @@ class JobService:
         """Stop all work; state is in SQLite, so the next start resumes it."""
         await self._tasks.close()
 
-    async def over_limit(self, user_id: int) -> bool:
-        """True when this user already has `per_user` jobs in progress (one user cannot starve
-        everybody else's queue). Call with `admitting` held, so check and insert are atomic."""
-        limit = self._config.per_user
-        return bool(limit) and await self._store.active_jobs_of(user_id) >= limit
+    async def _admit(self, requester: Requester, chat_id: int) -> Refused | None:
+        """The one admission check every new job passes (with `admitting` held, so that the
+        check and the new job are one step): the operator's lists, caps and daily limits."""
+        return await self._access.check(requester.user_id, chat_id) if self._access is not None else None
 
     async def imagine(
         self,
@@ -77,13 +83,12 @@ class JobService:
         reply_to: int | None,
         prompt: Prompt,
         pictures: tuple[Picture, ...] = (),
-    ) -> Job | None:
-        """Queue a generation; `pictures` (and URLs typed first) make an image prompt or a blend.
-        None when the user already has too many jobs in progress."""
+    ) -> Job | Refused:
+        """Queue a generation; `pictures` (and URLs typed first) make an image prompt or a blend."""
         sources = pictures + tuple(Picture(url=url) for url in prompt.image_urls)
         async with self.admitting:
-            if await self.over_limit(requester.user_id):
-                return None
+            if (refused := await self._admit(requester, chat_id)) is not None:
+                return refused
             job = await self._store.create_job(
                 Job(
                     id=0, chat_id=chat_id, chat_type=chat_type, requester=requester, prompt=prompt.text,
@@ -106,27 +111,44 @@ class JobService:
         button_key: str | None = None,
         mask: str | None = None,
         prompt: str | None = None,
-    ) -> Job:
-        """Queue `action` on a finished image (a button, or a submitted region picker)."""
-        job = await self._store.create_job(
-            Job(
-                id=0, chat_id=chat_id, chat_type=chat_type, requester=requester, prompt=prompt or image.prompt,
-                upstream_prompt=prompt, action=action, parent_image_id=image.image_id, reply_to=reply_to,
-                button_key=button_key, mask=mask,
-            )
-        )  # fmt: skip
+    ) -> Job | Refused:
+        """Queue `action` on a finished image (a button, or a submitted region picker); whoever
+        asked owns the job. A button's action runs once at a time (BUSY while it runs)."""
+        async with self.admitting:
+            if button_key is not None and await self._store.active_job_for_button(button_key) is not None:
+                return Refused(Refusal.BUSY)
+            if (refused := await self._admit(requester, chat_id)) is not None:
+                return refused
+            job = await self._store.create_job(
+                Job(
+                    id=0, chat_id=chat_id, chat_type=chat_type, requester=requester, prompt=prompt or image.prompt,
+                    upstream_prompt=prompt, action=action, parent_image_id=image.image_id, reply_to=reply_to,
+                    button_key=button_key, mask=mask,
+                )
+            )  # fmt: skip
+            if button_key is not None:
+                await self._store.mark_pressed(button_key)
         self._tasks.spawn(self._announce(job), name=f"announce-{job.id}")
         return job
 
-    async def retry(self, job_id: int) -> Job | None:
-        """The same request again, on the same message; None unless the job failed."""
-        job = await self._store.get_job(job_id)
-        if job is None or job.state not in {JobState.FAILED, JobState.INTERRUPTED}:
-            return None
-        job = await self._results.set(
-            job, state=JobState.QUEUED, error=None, attempts=0, task_id=None, callback_secret=None,
-            progress=0, preview_url=None, started_at=None, trace_id=None,
-        )  # fmt: skip
+    async def retry(self, job_id: int, requester: Requester) -> Job | Refused:
+        """The same request again, on the same message, as a new job of whoever tapped Retry
+        (admitted like any other); BUSY unless the job has failed."""
+        failed = await self._store.get_job(job_id)
+        if failed is None or failed.state not in {JobState.FAILED, JobState.INTERRUPTED}:
+            return Refused(Refusal.BUSY)
+        async with self.admitting:
+            if (refused := await self._admit(requester, failed.chat_id)) is not None:
+                return refused
+            job = await self._store.create_job(
+                Job(
+                    id=0, chat_id=failed.chat_id, chat_type=failed.chat_type, requester=requester,
+                    prompt=failed.prompt, upstream_prompt=failed.upstream_prompt, action=failed.action,
+                    parent_image_id=failed.parent_image_id, mode=failed.mode, mask=failed.mask,
+                    reply_to=failed.reply_to, message_id=failed.message_id, sources=failed.sources,
+                )
+            )  # fmt: skip
+            await self._store.update_job(failed.id, message_id=None)  # the message is the new job's now
         self._notifier.update(JobView(job, position=self._queue.next_position))
         self._queue.put(job)
         return job

@@ -13,7 +13,7 @@ from bot.domain import Button, Image, Job, JobState, Picker, Picture, Requester
 JOB_COLUMNS = (
     "chat_id", "chat_type", "user_id", "first_name", "username", "prompt", "upstream_prompt", "action",
     "parent_image_id", "mode", "mask", "reply_to", "message_id", "button_key", "state", "task_id", "progress",
-    "preview_url", "error", "result_image_id", "attempts", "sources", "callback_secret", "trace_id",
+    "preview_url", "error", "result_image_id", "attempts", "sources", "callback_secret", "trace_id", "reason",
 )  # fmt: skip
 FINISHED = tuple(str(s) for s in JobState if s.finished)
 IN_PROGRESS = f"state NOT IN ({', '.join('?' * len(FINISHED))})"  # takes *FINISHED as parameters

@@ -120,4 +120,25 @@ MIGRATIONS: Sequence[str] = (
     ALTER TABLE jobs ADD COLUMN trace_id TEXT;
     CREATE INDEX jobs_task ON jobs(task_id);
     """,
+    # 6: operator control: run-time access, per-user daily limits, chat titles, failure reasons
+    """
+    ALTER TABLE jobs ADD COLUMN reason TEXT;
+    CREATE INDEX jobs_user_time ON jobs(user_id, created_at);
+    CREATE INDEX jobs_chat_time ON jobs(chat_id, created_at);
+    CREATE INDEX jobs_time ON jobs(created_at);
+    CREATE TABLE access (
+        target INTEGER PRIMARY KEY,
+        allowed INTEGER NOT NULL,
+        by_user INTEGER,
+        created_at REAL NOT NULL
+    );
+    CREATE TABLE daily_limits (
+        user_id INTEGER PRIMARY KEY,
+        daily INTEGER NOT NULL
+    );
+    CREATE TABLE chats (
+        chat_id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL
+    );
+    """,
 )

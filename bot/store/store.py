@@ -28,36 +28,17 @@ from bot.store.rows import (
     pictures_json,
 )
 from bot.store.schema import MIGRATIONS
+from bot.store.tables import Tables
+from bot.store.usage import Usage
 
 
-class Store:
-    """All SQL lives here. Methods commit on their own; one connection serialises writers."""
+class Store(Tables):
+    """All SQL of the job flow lives here (the operator's records are `usage.py`'s). Methods
+    commit on their own; one connection serialises writers."""
 
     def __init__(self, db: aiosqlite.Connection) -> None:
-        self._db = db
-
-    async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self._db.execute(sql, params) as cursor:
-            row: aiosqlite.Row | None = await cursor.fetchone()
-            return row
-
-    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
-
-    async def _write(self, sql: str, params: Iterable[Any] = ()) -> tuple[int | None, int]:
-        """One statement in its own transaction."""
-        result = await self._run(sql, params)
-        await self._db.commit()
-        return result
-
-    async def _run(self, sql: str, params: Iterable[Any] = ()) -> tuple[int | None, int]:
-        """Execute one statement; returns (lastrowid, rowcount). The cursor is closed on
-        aiosqlite's thread: a cursor freed on the event-loop thread resets its (cached) statement
-        while that thread may be running the same statement for another caller, which fails with
-        `sqlite3.InterfaceError: bad parameter or other API misuse`."""
-        async with self._db.execute(sql, params) as cursor:
-            return cursor.lastrowid, cursor.rowcount
+        super().__init__(db)
+        self.usage = Usage(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:

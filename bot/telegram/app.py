@@ -12,7 +12,7 @@ from typing import cast
 from urllib.parse import urlsplit
 
 from starlette.routing import BaseRoute
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes
 
@@ -23,6 +23,7 @@ from bot.telegram.context import BotApplication, BotContext, Wing
 from bot.telegram.files import telegram_fetch
 from bot.telegram.handlers import register
 from bot.telegram.notifier import TelegramNotifier
+from bot.telegram.refusals import RefusalGate
 from bot.telegram.request import TelegramRequest
 from bot.telegram.sender import Limits
 from bot.telegram.webhook import webhook_route
@@ -34,6 +35,12 @@ COMMANDS = (
     BotCommand("imagine", "Draw a picture: /imagine a red fox in snow --ar 3:2"),
     BotCommand("blend", "Blend 2–5 pictures (album caption, reply, or links)"),
     BotCommand("help", "How to use the bot"),
+)
+ADMIN_COMMANDS = (
+    BotCommand("stats", "Jobs today and this week, failures, busiest users and chats"),
+    BotCommand("allow", "Allow a user or chat (id, or reply); alone: list"),
+    BotCommand("deny", "Refuse a user or chat (id, or reply)"),
+    BotCommand("limit", "A user's daily limit: /limit <user id> <n | default>"),
 )
 def build_application(settings: Settings) -> BotApplication:
     api = settings.telegram_api_url
@@ -117,13 +124,23 @@ async def start_services(application: BotApplication, settings: Settings) -> Non
     )
     assert isinstance(notifier, TelegramNotifier)
     wing = Wing(core=core, notifier=notifier, albums=AlbumCollector(settings.album_wait_seconds),
-                webhook_secret=webhook_secret)  # fmt: skip
+                refusals=RefusalGate(), webhook_secret=webhook_secret)  # fmt: skip
     application.bot_data["services"] = wing
+    await _command_menus(application, settings)
+    await core.start()
+
+
+async def _command_menus(application: BotApplication, settings: Settings) -> None:
+    """Everyone's menu; admins see theirs in their private chat with the bot."""
     try:
         await application.bot.set_my_commands(list(COMMANDS))
     except TelegramError as exc:
         log.warning("could not register the command menu: %s", exc)
-    await core.start()
+    for admin in sorted(settings.admin_user_ids):
+        try:
+            await application.bot.set_my_commands([*COMMANDS, *ADMIN_COMMANDS], scope=BotCommandScopeChat(admin))
+        except TelegramError as exc:  # e.g. the admin never started the bot
+            log.info("no admin menu for %s: %s", admin, exc)
 
 
 async def stop_services(application: BotApplication) -> None:

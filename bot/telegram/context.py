@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.access import Access
 from bot.buttons import ButtonService
 from bot.config import Settings
 from bot.jobs import JobService
@@ -15,6 +16,7 @@ from bot.services import Services
 from bot.store import Store
 from bot.telegram.albums import AlbumCollector
 from bot.telegram.notifier import TelegramNotifier
+from bot.telegram.refusals import RefusalGate
 
 
 @dataclass
@@ -24,7 +26,19 @@ class Wing:
     core: Services
     notifier: TelegramNotifier
     albums: AlbumCollector
+    refusals: RefusalGate
     webhook_secret: str | None = None
+    _titles: dict[int, str] = field(default_factory=dict)
+
+    async def note_chat(self, chat_id: int, title: str | None) -> None:
+        """Keep a group's title for the operator's reports (written when it changes)."""
+        if title and self._titles.get(chat_id) != title:
+            self._titles[chat_id] = title
+            await self.core.store.usage.remember_chat(chat_id, title)
+
+    @property
+    def access(self) -> Access:
+        return self.core.access
 
     @property
     def settings(self) -> Settings:

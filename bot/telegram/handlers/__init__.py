@@ -6,6 +6,7 @@ from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from bot.telegram.context import BotApplication
+from bot.telegram.handlers.admin import allow, deny, limit, stats
 from bot.telegram.handlers.basics import help_command, on_error, only_once
 from bot.telegram.handlers.buttons import button, picker_prompt
 from bot.telegram.handlers.imagine import album_item, command
@@ -23,6 +24,8 @@ def register(application: BotApplication) -> None:
     new = filters.UpdateType.MESSAGE  # an edited /imagine must not start a second job
     application.add_handler(CommandHandler(["imagine", "blend"], command, filters=new))
     application.add_handler(CommandHandler(["start", "help"], help_command, filters=new))
+    for name, callback in (("allow", allow), ("deny", deny), ("limit", limit), ("stats", stats)):
+        application.add_handler(CommandHandler(name, callback, filters=new))
     application.add_handler(
         MessageHandler(new & _InAlbum() & (filters.PHOTO | filters.Document.ALL), album_item)
     )

@@ -27,6 +27,9 @@ async def only_once(update: Update, context: BotContext) -> None:
     if not await context.services.store.first_sighting(update.update_id):
         log.info("skipping update %s: handled before", update.update_id)
         raise ApplicationHandlerStop
+    chat = update.effective_chat
+    if chat is not None and chat.title:
+        await context.services.note_chat(chat.id, chat.title)
 
 
 async def on_error(update: object, context: BotContext) -> None:

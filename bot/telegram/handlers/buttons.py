@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
 from telegram import CallbackQuery, Update
 
@@ -45,8 +46,8 @@ async def button(update: Update, context: BotContext) -> None:
         await query.answer(_EXPIRED)
     elif outcome.result is Pressed.PICK_REGION:
         await query.answer("Pick the squares to repaint.")
-    elif outcome.result is Pressed.LIMIT:
-        await query.answer(render.too_many_jobs(), show_alert=True)
+    elif outcome.result is Pressed.REFUSED and outcome.refused is not None:
+        await query.answer(render.refusal(outcome.refused, datetime.now(services.access.config.tz)), show_alert=True)
     elif outcome.result is Pressed.BUSY:
         await query.answer(f"{action_label(outcome.button.action)} is already in progress.")
     else:
@@ -56,6 +57,10 @@ async def button(update: Update, context: BotContext) -> None:
 async def _picker(query: CallbackQuery, context: BotContext, picked: tuple[str, str], chat_type: str) -> None:
     key, op = picked
     outcome = await context.services.regions.act(key, op, requester(query.from_user), chat_type)
+    if outcome.answer is Answer.REFUSED and outcome.refused is not None:
+        tz = context.services.access.config.tz
+        await query.answer(render.refusal(outcome.refused, datetime.now(tz)), show_alert=True)
+        return
     if outcome.answer is Answer.NOT_YOURS:
         owner = outcome.owner.first_name if outcome.owner else "its owner"
         await query.answer(f"Only {owner} can change this selection.", show_alert=True)

@@ -1,13 +1,24 @@
-"""Small helpers shared by handlers: who is asking."""
+"""Small helpers shared by handlers: who is asking, and how a refusal is said."""
 
 from __future__ import annotations
 
-from telegram import User
+from datetime import datetime
 
-from bot.domain import Requester
+from telegram import Message, User
+
+from bot import render
+from bot.domain import Refused, Requester
+from bot.telegram.context import Wing
 
 
 def requester(user: User | None) -> Requester:
     if user is None:
         return Requester(0, "someone")
     return Requester(user.id, user.first_name or user.username or "someone", user.username)
+
+
+def refuse(services: Wing, message: Message, refused: Refused) -> None:
+    """One short reply saying why nothing was started (unless the group heard it a moment ago)."""
+    if services.refusals.may_reply(message.chat_id, refused):
+        text = render.refusal(refused, datetime.now(services.access.config.tz))
+        services.notifier.say(message.chat_id, f"⛔ {render.plain(text)}", reply_to=message.message_id)

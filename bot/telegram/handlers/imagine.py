@@ -12,11 +12,11 @@ import re
 from telegram import Message, Update
 
 from bot import render
-from bot.domain import Picture
+from bot.domain import Picture, Refusal, Refused
 from bot.media import MediaError
 from bot.prompt import MAX_IMAGE_URLS, PromptError, parse_prompt
 from bot.telegram.context import BotContext, Wing
-from bot.telegram.handlers.common import requester
+from bot.telegram.handlers.common import refuse, requester
 from bot.telegram.handlers.pictures import attached, replied
 
 _COMMAND = re.compile(r"^/(imagine|blend)(?:@(\w+))?(?:\s+|$)(.*)$", re.IGNORECASE | re.DOTALL)
@@ -86,6 +86,10 @@ async def start(
     services: Wing, message: Message, parsed: tuple[str, str], pictures: tuple[Picture, ...], bot_id: int
 ) -> None:
     name, argument = parsed
+    user = requester(message.from_user)
+    if not await services.access.allowed(user.user_id, message.chat_id):  # before any other reply
+        refuse(services, message, Refused(Refusal.NOT_ALLOWED))
+        return
     try:
         pictures = await replied(message, services.store, bot_id) + pictures
     except MediaError as exc:
@@ -104,11 +108,11 @@ async def start(
         _reply(services, message, render.blend_count(found))
         return
     job = await services.jobs.imagine(
-        chat_id=message.chat_id, chat_type=message.chat.type, requester=requester(message.from_user),
-        reply_to=message.message_id, prompt=prompt, pictures=pictures,
+        chat_id=message.chat_id, chat_type=message.chat.type, requester=user, reply_to=message.message_id,
+        prompt=prompt, pictures=pictures,
     )  # fmt: skip
-    if job is None:
-        _reply(services, message, render.too_many_jobs())
+    if isinstance(job, Refused):
+        refuse(services, message, job)
 
 
 def _reply(services: Wing, message: Message, text: str) -> None:

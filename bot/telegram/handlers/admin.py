@@ -1,0 +1,90 @@
+"""The operator's commands: /allow, /deny, /limit, /stats. Non-admins get the same reply as any
+stranger (and never anyone's data)."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+
+from bot import reports
+from bot.domain import Refusal, Refused
+from bot.telegram.context import BotContext, Wing
+from bot.telegram.handlers.common import refuse
+
+
+def _admin(update: Update, context: BotContext) -> tuple[Wing, Message] | None:
+    message, user = update.effective_message, update.effective_user
+    if message is None:
+        return None
+    services = context.services
+    if user is None or not services.access.is_admin(user.id):
+        refuse(services, message, Refused(Refusal.NOT_ALLOWED))
+        return None
+    return services, message
+
+
+def _say(services: Wing, message: Message, text: str) -> None:
+    services.notifier.say(message.chat_id, text, reply_to=message.message_id)
+
+
+def _target(message: Message, args: list[str]) -> int | None:
+    """The id named in the command, or the author of the message it replies to."""
+    if args:
+        try:
+            return int(args[0])
+        except ValueError:
+            return None
+    replied = message.reply_to_message
+    return replied.from_user.id if replied is not None and replied.from_user is not None else None
+
+
+async def allow(update: Update, context: BotContext) -> None:
+    await _change(update, context, allowed=True)
+
+
+async def deny(update: Update, context: BotContext) -> None:
+    await _change(update, context, allowed=False)
+
+
+async def _change(update: Update, context: BotContext, *, allowed: bool) -> None:
+    found = _admin(update, context)
+    if found is None:
+        return
+    services, message = found
+    args = context.args or []
+    target = _target(message, args)
+    if target is None:
+        if allowed and not args:
+            access = services.access
+            _say(services, message, reports.entries(await access.entries(), access.config, access.config.tz))
+        else:
+            _say(services, message, reports.USAGE)
+        return
+    assert message.from_user is not None
+    await (services.access.allow if allowed else services.access.deny)(target, message.from_user.id)
+    _say(services, message, reports.changed(target, allowed))
+
+
+async def limit(update: Update, context: BotContext) -> None:
+    found = _admin(update, context)
+    if found is None:
+        return
+    services, message = found
+    args = context.args or []
+    try:
+        user_id = int(args[0])
+        daily = None if args[1].lower() == "default" else int(args[1])
+        if daily is not None and daily < 0:
+            raise ValueError
+    except (IndexError, ValueError):
+        _say(services, message, reports.USAGE)
+        return
+    await services.access.set_limit(user_id, daily)
+    _say(services, message, reports.limit_set(user_id, daily, services.access.config.daily_per_user))
+
+
+async def stats(update: Update, context: BotContext) -> None:
+    found = _admin(update, context)
+    if found is None:
+        return
+    services, message = found
+    _say(services, message, reports.stats(await services.access.stats(), services.access.config.tz))
