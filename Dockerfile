@@ -1,4 +1,6 @@
-FROM python:3.11-slim
+# A full patch tag, not a moving one: rebuilds are reproducible. To update, pick the newest
+# 3.11.x-slim-bookworm tag on Docker Hub (python), change it here, rebuild, run the test command.
+FROM python:3.11.14-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import resource
+import secrets
 import sys
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, PTB's future default
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from bot.config import Settings, describe_error
 from bot.telegram.app import serve
@@ -31,15 +34,25 @@ class RedactingFormatter(logging.Formatter):
 
 def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()
-    secrets = [settings.telegram_bot_token.get_secret_value(), settings.acedata_api_token.get_secret_value(),
+    hidden = [settings.telegram_bot_token.get_secret_value(), settings.acedata_api_token.get_secret_value(),
                settings.platform_token.get_secret_value()]  # fmt: skip
     if settings.telegram_webhook_secret:
-        secrets.append(settings.telegram_webhook_secret.get_secret_value())
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets))
+        hidden.append(settings.telegram_webhook_secret.get_secret_value())
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", hidden))
     logging.basicConfig(level=settings.log_level, handlers=[handler])
     # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
     for noisy in ("httpx", "httpcore", "hpack", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def harden_process() -> None:
+    """Files the bot creates (database, pictures) are its owner's alone, and the web port may hold
+    as many connections as the system lets this process open."""
+    os.umask(0o077)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 65536, hard))
 
 
 def main() -> int:
@@ -48,6 +61,11 @@ def main() -> int:
     except ValidationError as exc:
         print(describe_error(exc), file=sys.stderr)
         return 2
+    if settings.telegram_webhook_url and settings.telegram_webhook_secret is None:
+        # Made here, before logging starts, so that the redactor knows it too (it is in requests
+        # that PTB logs at DEBUG).
+        settings.telegram_webhook_secret = SecretStr(secrets.token_urlsafe(32))
+    harden_process()
     configure_logging(settings)
     return serve(settings)
 

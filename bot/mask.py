@@ -70,12 +70,36 @@ def overlay_jpeg(picture: bytes, cells: Iterable[int], grid: int = GRID) -> byte
     return out.getvalue()
 
 
+class BadDrawing(ValueError):
+    """A drawing that is not a picture of the picture's shape within the pixel budget."""
+
+
+DRAWING_PIXELS_MAX = 4096 * 4096  # a phone or desktop screen's worth, many times over
+
+
 def mask_from_drawing(drawing: bytes, width: int, height: int) -> str | None:
-    """A freehand drawing (painted strokes on transparency, any size) → base64 mask PNG of exactly
-    width × height, white where painted; None when nothing was painted."""
-    with Image.open(io.BytesIO(drawing)) as source:
-        source.load()
-        painted = source.getchannel("A") if "A" in source.getbands() else source.convert("L")
+    """A freehand drawing (painted strokes on transparency, at any scale of the picture) → base64
+    mask PNG of exactly width × height, white where painted; None when nothing was painted.
+
+    The header is read first: a drawing of another shape than the picture, or over the pixel
+    budget, is refused before anything is decoded (a small PNG can declare a huge canvas)."""
+    try:
+        with Image.open(io.BytesIO(drawing), formats=["PNG"]) as source:
+            w, h = source.size
+            if w * h > DRAWING_PIXELS_MAX or w < 1 or h < 1:
+                raise BadDrawing(f"a {w}x{h} drawing is over the budget")
+            if abs(w / h - width / height) > 0.02 * (width / height) + 2 / min(w, h):
+                raise BadDrawing(f"a {w}x{h} drawing does not have the picture's shape ({width}x{height})")
+            source.load()
+            return _mask_of(source, width, height)
+    except BadDrawing:
+        raise
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:  # anything Pillow says
+        raise BadDrawing(f"unreadable drawing: {exc}") from exc
+
+
+def _mask_of(source: Image.Image, width: int, height: int) -> str | None:
+    painted = source.getchannel("A") if "A" in source.getbands() else source.convert("L")
     binary = painted.point(lambda value: 255 if value > 0 else 0).resize(
         (width, height), Image.Resampling.NEAREST
     )

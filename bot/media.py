@@ -25,6 +25,7 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
+MEDIA_NAME_MAX = 64  # our names are 32 random characters and an extension
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 MIME = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
@@ -98,7 +99,7 @@ class LocalHost:
 
     def lookup(self, name: str) -> tuple[Path, str] | None:
         """The file behind a `/media/<name>` request, or None (unknown, malformed or expired)."""
-        if not name or set(name) - _NAME_CHARS or name.startswith(".") or "." not in name:
+        if not name or len(name) > MEDIA_NAME_MAX or set(name) - _NAME_CHARS or name.startswith(".") or "." not in name:
             return None
         ext = name.rsplit(".", 1)[1]
         path = self._dir / name

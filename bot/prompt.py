@@ -19,6 +19,17 @@ _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 _PARAM = re.compile(r"(?:^|\s)--([a-z][a-z0-9_-]*)(?:\s+((?:(?!--)\S+)(?:\s+(?!--)\S+)*))?", re.IGNORECASE)
 
 
+# Invisible and direction-changing characters: bidi embeddings, overrides and isolates, zero-width
+# marks and joiners, the BOM, C0 and C1 controls. They can make a caption read differently from what
+# was typed (or sent); ordinary right-to-left letters (Arabic, Hebrew) are not among them.
+_INVISIBLE = re.compile("[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def clean_text(text: str) -> str:
+    """What a user typed, without invisible or direction-changing characters, on one line."""
+    return " ".join(_INVISIBLE.sub(" ", text).split())
+
+
 class PromptError(ValueError):
     """A message for the user explaining what to fix."""
 
@@ -81,7 +92,7 @@ def parse_prompt(raw: str, *, pictures: int = 0, blend: bool = False) -> Prompt:
 
     `pictures` counts images given another way (attached photos); with two or more images in all,
     or for a `blend` (whose image count the caller checks), text is optional."""
-    text = _DASHES.sub(lambda m: f"{m.group(1)}--", " ".join(raw.split()))
+    text = _DASHES.sub(lambda m: f"{m.group(1)}--", clean_text(raw))
     if len(text) > MAX_PROMPT_CHARS:
         raise PromptError(f"The prompt is too long ({len(text)} characters; at most {MAX_PROMPT_CHARS}).")
     words = text.split(" ") if text else []

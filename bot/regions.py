@@ -13,6 +13,7 @@ import asyncio
 import enum
 import io
 import logging
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -25,11 +26,13 @@ from bot.domain import Button, Image, Picker, Refused, Requester
 from bot.jobs import REGION_ACTION, JobService
 from bot.mask import CELLS, mask_base64, mask_from_drawing, overlay_jpeg
 from bot.media import MAX_IMAGE_BYTES, download
+from bot.prompt import clean_text
 from bot.store import Store, new_key
 from bot.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 _CACHE_SIZE = 32
+_LOCKS = 64
 
 
 class Display(Protocol):
@@ -74,7 +77,8 @@ class RegionService:
         self._display = display
         self._http = http
         self._pictures: OrderedDict[str, bytes] = OrderedDict()
-        self._locks: dict[str, asyncio.Lock] = {}
+        # A fixed pool, not a lock per key: forged keys cannot grow it.
+        self._locks = tuple(asyncio.Lock() for _ in range(_LOCKS))
         self._tasks = TaskSet()
 
     async def open(self, button: Button, owner: Requester) -> None:
@@ -99,7 +103,7 @@ class RegionService:
         return picker
 
     async def act(self, key: str, op: str, user: Requester, chat_type: str) -> Outcome:
-        async with self._locks.setdefault(key, asyncio.Lock()):
+        async with self._lock(key):
             picker = await self._editable(key, user)
             if isinstance(picker, Outcome):
                 return picker
@@ -124,12 +128,15 @@ class RegionService:
             return Outcome(Answer.CLOSED)
         if user.user_id != picker.owner.user_id:
             return Outcome(Answer.NOT_YOURS, picker.owner)
-        async with self._locks.setdefault(picker.key, asyncio.Lock()):
+        async with self._lock(picker.key):
             picker = await self._store.get_picker(picker.key) or picker
-            picker = replace(picker, prompt=" ".join(text.split())[:1000] or None)
+            picker = replace(picker, prompt=clean_text(text)[:1000] or None)
             await self._store.save_picker(picker)
         self._tasks.spawn(self._redraw(picker), name=f"picker-{picker.key}")
         return Outcome(Answer.UPDATED)
+
+    def _lock(self, key: str) -> asyncio.Lock:
+        return self._locks[zlib.crc32(key.encode()) % len(self._locks)]
 
     async def aclose(self) -> None:
         await self._tasks.close()
@@ -207,7 +214,7 @@ class RegionService:
 
     async def submit_drawing(self, key: str, user: Requester, drawing: bytes, prompt: str | None) -> Outcome:
         """The Mini App's freehand mask (the caller has verified Telegram's signature)."""
-        async with self._locks.setdefault(key, asyncio.Lock()):
+        async with self._lock(key):
             picker = await self._editable(key, user)
             if isinstance(picker, Outcome):
                 return picker
@@ -218,8 +225,8 @@ class RegionService:
             mask = await asyncio.to_thread(mask_from_drawing, drawing, width, height)
             if mask is None:
                 return Outcome(Answer.EMPTY)
-            if prompt and prompt.strip():
-                picker = replace(picker, prompt=" ".join(prompt.split())[:1000])
+            if prompt and clean_text(prompt):
+                picker = replace(picker, prompt=clean_text(prompt)[:1000])
             return await self._start(picker, image, mask, user, "private")
 
     async def _picture(self, image_id: str) -> bytes:

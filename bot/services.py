@@ -4,9 +4,11 @@ it can make (the chat notifier, the file fetcher, its webhook route) and holds t
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -24,10 +26,24 @@ from bot.loopwatch import LoopWatch
 from bot.media import AceDataHost, Fetch, Host, LocalHost, MediaService
 from bot.regions import Display, RegionService
 from bot.store import Store
+from bot.tasks import TaskSet
 from bot.web import CALLBACK_PATH, WebServer, callback_route, media_route
 from bot.webapp import WEBAPP_PATH, webapp_routes
 
-SEEN_UPDATES_KEPT = 7 * 24 * 3600
+log = logging.getLogger(__name__)
+PRUNE_EVERY = 6 * 3600.0
+
+
+async def prune_forever(store: Store) -> None:
+    """Owned by the web server or the jobs' lifetime: the database does not grow without bound."""
+    while True:
+        await asyncio.sleep(PRUNE_EVERY)
+        try:
+            touched = await store.prune(time.time())
+        except Exception:
+            log.exception("pruning the database failed")
+            continue
+        log.info("pruned %d database rows", touched)
 
 
 class Chat(Notifier, Display, Protocol):
@@ -47,15 +63,18 @@ class Services:
     buttons: ButtonService
     web: WebServer | None
     loopwatch: LoopWatch
+    tasks: TaskSet = field(default_factory=TaskSet)
 
     async def start(self) -> None:
         if self.web is not None:
             await self.web.start()
         await self.jobs.start()
+        self.tasks.spawn(prune_forever(self.store), name="prune")
 
     async def close(self) -> None:
         """Stop background work (its state is in SQLite) and close clients; the chat's own
         sender is stopped by its owner before this."""
+        await self.tasks.close()
         await self.regions.aclose()
         await self.jobs.stop()
         if self.web is not None:
@@ -74,8 +93,7 @@ async def build_services(
 ) -> tuple[Services, Chat]:
     """Everything the bot runs on; `routes` (e.g. the webhook) join the built-in web server."""
     store = await Store.open(settings.database_path)
-    await store.forget_updates_before(time.time() - SEEN_UPDATES_KEPT)
-    await store.forget_albums_before(time.time() - SEEN_UPDATES_KEPT)
+    await store.prune(time.time())
     http = AsyncClient(limits=httpx.Limits(max_connections=None, max_keepalive_connections=50))
     client = ImagineClient(
         http, base_url=settings.acedata_api_url, token=settings.acedata_api_token.get_secret_value(),

@@ -42,11 +42,48 @@ def media_route(host: LocalHost) -> Route:
     return Route("/media/{name}", media, methods=["GET", "HEAD"])
 
 
+CALLBACK_BODY_MAX = 1 << 20  # a result is a few KB; progress lines too
+
+
+class TooLarge(Exception):
+    """The request body is over its route's cap (answered 413, the rest never read)."""
+
+
+async def read_capped(request: Request, limit: int) -> bytes:
+    """The request body, read only while it stays within `limit` bytes: a declared
+    Content-Length over it is refused before reading anything, a body that grows past it
+    is refused as soon as it does, and nothing past the cap is buffered."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def too_large() -> Response:
+    return PlainTextResponse("request body too large", status_code=413, headers={"Connection": "close"})
+
+
 def callback_route(jobs: JobService) -> Route:
-    """AceData POSTs results to `{PUBLIC_URL}/acedata/<per-job secret>`; anything else is 404."""
+    """AceData POSTs results to `{PUBLIC_URL}/acedata/<per-job secret>`; anything else is 404.
+    The secret is checked before the body is read, and the body is capped."""
 
     async def callback(request: Request) -> Response:
-        answer = await jobs.on_callback(request.path_params["secret"], await request.body())
+        secret = request.path_params["secret"]
+        if not await jobs.expects_callback(secret):
+            return PlainTextResponse("not found", status_code=404)
+        try:
+            body = await read_capped(request, CALLBACK_BODY_MAX)
+        except TooLarge:
+            log.warning("refused an oversized callback body")
+            return too_large()
+        answer = await jobs.on_callback(secret, body)
         text = {CallbackAnswer.OK: "ok", CallbackAnswer.UNREADABLE: "unreadable body"}.get(answer, "not found")
         return PlainTextResponse(text, status_code=int(answer))
 
@@ -75,6 +112,13 @@ class WebServer:
         self._config.accesslog = None
         self._config.errorlog = logging.getLogger("bot.web.hypercorn")
         self._config.graceful_timeout = 3.0
+        # Limits of our own, whatever sits in front: small headers, idle connections closed soon,
+        # slow clients dropped, and little body buffered ahead of the app (which caps it too).
+        self._config.h11_max_incomplete_size = 16 * 1024
+        self._config.keep_alive_timeout = 5.0
+        self._config.read_timeout = 30
+        self._config.max_app_queue_size = 4
+        self._config.backlog = 512
         self._app = Starlette(routes=routes)
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None

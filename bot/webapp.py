@@ -24,13 +24,16 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from bot.domain import Requester
+from bot.mask import BadDrawing
 from bot.regions import Answer, RegionService
+from bot.web import TooLarge, read_capped, too_large
 
 log = logging.getLogger(__name__)
 
 WEBAPP_PATH = "/webapp/region"
 INIT_DATA_MAX_AGE = 3600.0
-MAX_DRAWING_BYTES = 8 * 1024 * 1024
+INIT_DATA_CLOCK_SKEW = 60.0  # auth_date may be this far ahead of our clock
+MAX_BODY_BYTES = 2 * 1024 * 1024  # the drawing (base64 PNG of strokes), the prompt, the sign-in data
 
 
 class InitDataError(ValueError):
@@ -54,8 +57,11 @@ def check_init_data(init_data: str, bot_token: str, *, now: float | None = None)
         requester = Requester(int(user["id"]), str(user.get("first_name") or "someone"), user.get("username"))
     except (KeyError, ValueError, TypeError) as exc:
         raise InitDataError("incomplete init data") from exc
-    if (now or time.time()) - auth_date > INIT_DATA_MAX_AGE:
+    age = (now or time.time()) - auth_date
+    if age > INIT_DATA_MAX_AGE:
         raise InitDataError("init data too old")
+    if age < -INIT_DATA_CLOCK_SKEW:
+        raise InitDataError("init data from the future")
     return requester
 
 
@@ -72,21 +78,28 @@ def webapp_routes(regions: RegionService, bot_token: str) -> list[Route]:
         )
 
     async def submit(request: Request) -> Response:
+        if await regions.page_data(request.path_params["key"]) is None:  # before reading a byte
+            return JSONResponse({"ok": False, "error": "closed"}, status_code=404)
         try:
-            body = await request.json()
+            body = json.loads(await read_capped(request, MAX_BODY_BYTES))
+            if not isinstance(body, dict):
+                raise ValueError("not an object")
             user = check_init_data(str(body.get("init_data", "")), bot_token)
             drawing = base64.b64decode(str(body.get("mask", "")).split(",", 1)[-1], validate=True)
         except InitDataError as exc:
             log.warning("Mini App request refused: %s", exc)
             return JSONResponse({"ok": False, "error": "not signed by Telegram"}, status_code=403)
+        except TooLarge:
+            return too_large()
         except (ValueError, AttributeError, binascii.Error):
             return JSONResponse({"ok": False, "error": "bad request"}, status_code=400)
-        if not drawing or len(drawing) > MAX_DRAWING_BYTES:
+        if not drawing:
             return JSONResponse({"ok": False, "error": "bad drawing"}, status_code=400)
         prompt = body.get("prompt") if isinstance(body.get("prompt"), str) else None
         try:
             outcome = await regions.submit_drawing(request.path_params["key"], user, drawing, prompt)
-        except OSError:  # Pillow could not read the drawing
+        except BadDrawing as exc:
+            log.info("Mini App drawing refused: %s", exc)
             return JSONResponse({"ok": False, "error": "bad drawing"}, status_code=400)
         status = {Answer.SUBMITTED: 200, Answer.EMPTY: 422, Answer.NOT_YOURS: 403, Answer.REFUSED: 429}.get(
             outcome.answer, 404

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from bot.domain import Picker, Requester
-from bot.mask import mask_from_drawing
+from bot.mask import BadDrawing, mask_from_drawing
 from bot.render import picker_message
 from bot.webapp import InitDataError, check_init_data
 from tests.fakes import FakeAceData, FakeTelegram
@@ -46,6 +46,9 @@ def test_init_data_is_checked() -> None:
         check_init_data(init_data(ANN).replace("Ann", "Eve"), BOT_TOKEN)
     with pytest.raises(InitDataError, match="old"):
         check_init_data(init_data(ANN, age=7200), BOT_TOKEN)
+    with pytest.raises(InitDataError, match="future"):
+        check_init_data(init_data(ANN, age=-3600), BOT_TOKEN)
+    assert check_init_data(init_data(ANN, age=-30), BOT_TOKEN).user_id == 11, "a little clock skew is fine"
     with pytest.raises(InitDataError):
         check_init_data("", BOT_TOKEN)
     with pytest.raises(InitDataError, match="incomplete"):
@@ -61,14 +64,26 @@ def _drawing(size: tuple[int, int], box: tuple[int, int, int, int] | None) -> by
     return out.getvalue()
 
 
+def test_drawings_of_the_wrong_shape_or_over_budget_are_refused_before_decoding() -> None:
+    bomb = io.BytesIO()
+    Image.new("1", (9000, 9000), 0).save(bomb, "PNG", optimize=True)
+    with pytest.raises(BadDrawing, match="budget"):
+        mask_from_drawing(bomb.getvalue(), 9000, 9000)
+    with pytest.raises(BadDrawing, match="shape"):
+        mask_from_drawing(_drawing((100, 100), (0, 0, 50, 50)), 1030, 771)
+    with pytest.raises(BadDrawing, match="unreadable"):
+        mask_from_drawing(b"\x89PNG\r\n\x1a\nnot really", 1030, 771)
+    assert mask_from_drawing(_drawing((412, 308), (0, 0, 50, 50)), 1030, 771) is not None, "any scale"
+
+
 def test_drawing_becomes_a_full_size_mask() -> None:
-    mask_b64 = mask_from_drawing(_drawing((100, 50), (0, 0, 50, 25)), 1030, 771)
+    mask_b64 = mask_from_drawing(_drawing((206, 154), (0, 0, 103, 77)), 1030, 771)
     assert mask_b64 is not None
     mask = Image.open(io.BytesIO(base64.b64decode(mask_b64)))
     assert mask.size == (1030, 771) and mask.mode == "L"
     assert mask.getpixel((10, 10)) == 255 and mask.getpixel((1000, 700)) == 0
     assert mask.getpixel((514, 10)) == 255 and mask.getpixel((516, 10)) == 0
-    assert mask_from_drawing(_drawing((100, 50), None), 1030, 771) is None
+    assert mask_from_drawing(_drawing((206, 154), None), 1030, 771) is None
 
 
 def test_draw_button_only_when_offered() -> None:

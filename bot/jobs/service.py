@@ -157,6 +157,11 @@ class JobService:
         """Redraw a result's keyboard (a tapped button shows ✅)."""
         self._notifier.show_buttons(image, await self._store.buttons_for_image(image.image_id))
 
+    async def expects_callback(self, secret: str) -> bool:
+        """Whether a POST to this callback secret may be read at all (a job still running)."""
+        job = await self._store.job_by_callback(secret)
+        return job is not None and not job.state.finished
+
     async def on_callback(self, secret: str, body: bytes) -> CallbackAnswer:
         """A POST to a job's callback URL. Unknown secrets, finished jobs and other tasks' results
         are UNKNOWN (404); a body that is not a result is logged with its trace id (400)."""

@@ -266,6 +266,23 @@ class Store(Tables):
     async def forget_albums_before(self, cutoff: float) -> None:
         await self._write("DELETE FROM album_items WHERE created_at < ?", (cutoff,))
 
+    async def prune(self, now: float, *, keep_days: float = 7.0) -> int:
+        """Drop what nothing needs any more; returns the rows touched. Jobs, images and button
+        keys stay: buttons on old pictures keep working, and the jobs are the usage record.
+        Closed pickers go after a day and open ones after `keep_days`; a finished picture's
+        mask (tens of KB) is dropped after a day; expired hosting, old albums and updates go."""
+        day, keep = now - 86400, now - keep_days * 86400
+        touched = 0
+        for sql, params in (
+            ("DELETE FROM pickers WHERE (state != 'open' AND created_at < ?) OR created_at < ?", (day, keep)),
+            ("UPDATE jobs SET mask = NULL WHERE mask IS NOT NULL AND state = 'done' AND updated_at < ?", (day,)),
+            ("DELETE FROM hosted WHERE expires_at < ?", (now,)),
+            ("DELETE FROM album_items WHERE created_at < ?", (keep,)),
+            ("DELETE FROM seen_updates WHERE seen_at < ?", (keep,)),
+        ):
+            touched += (await self._write(sql, params))[1]
+        return touched
+
     async def create_picker(self, picker: Picker) -> None:
         await self._write(
             "INSERT INTO pickers (key, chat_id, message_id, reply_to, image_id, owner_id, owner_name, cells, prompt,"
