@@ -13,8 +13,18 @@ MAX_IMAGE_URLS = 5
 MAX_PROMPT_CHARS = 4000
 MODES = ("fast", "relax", "turbo")
 
-# Phones turn "--" into an em or en dash; Midjourney users expect "—ar 3:2" to work.
-_DASHES = re.compile(r"(^|\s)(?:—|–|−−|--)(?=[a-z])", re.IGNORECASE)
+# Phones turn "--" into an em or en dash, Chinese keyboards type "——" or full-width "－－";
+# Midjourney users expect "—ar 3:2" and "——ar 3：2" to work.
+_DASHES = re.compile(r"(^|\s)(?:——|—|–|−−|－－|--)(?=[a-z])", re.IGNORECASE)
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９：．", "0123456789:.")  # in --parameter values
+# Chinese, Japanese and Korean script: a prompt with any of it is sent for translation.
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+
+
+def needs_translation(prompt: str) -> bool:
+    """Whether a prompt (its image URLs aside) holds Chinese, Japanese or Korean text: then AceData
+    is asked to translate it (`translation: true`); the URLs and --parameters stay as typed."""
+    return bool(_CJK.search(" ".join(w for w in prompt.split() if not _URL.match(w))))
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 _PARAM = re.compile(r"(?:^|\s)--([a-z][a-z0-9_-]*)(?:\s+((?:(?!--)\S+)(?:\s+(?!--)\S+)*))?", re.IGNORECASE)
 
@@ -93,6 +103,9 @@ def parse_prompt(raw: str, *, pictures: int = 0, blend: bool = False) -> Prompt:
     `pictures` counts images given another way (attached photos); with two or more images in all,
     or for a `blend` (whose image count the caller checks), text is optional."""
     text = _DASHES.sub(lambda m: f"{m.group(1)}--", clean_text(raw))
+    if " --" in f" {text}":
+        head, _, tail = f" {text}".partition(" --")
+        text = f"{head} --{tail.translate(_FULL_WIDTH)}".strip()
     if len(text) > MAX_PROMPT_CHARS:
         raise PromptError(f"The prompt is too long ({len(text)} characters; at most {MAX_PROMPT_CHARS}).")
     words = text.split(" ") if text else []

@@ -54,3 +54,13 @@ def test_whitespace_is_normalised() -> None:
 def test_obvious_mistakes_are_explained(text: str, fragment: str) -> None:
     with pytest.raises(PromptError, match=fragment.replace("(", r"\(")):
         parse_prompt(text)
+
+
+def test_parameters_typed_on_chinese_keyboards() -> None:
+    from bot.prompt import needs_translation
+
+    assert parse_prompt("一只狐狸 ——ar 3：2").full == "一只狐狸 --ar 3:2"
+    assert parse_prompt("一只狐狸 －－ar １６：９ －－v 7").params == {"ar": "16:9", "v": "7"}
+    assert parse_prompt("狐狸：雪地 --ar 3:2").text.startswith("狐狸：雪地"), "the words keep their punctuation"
+    assert needs_translation("https://x.test/猫.png 一只狐狸 --ar 3:2")
+    assert not needs_translation("https://x.test/猫.png a fox --ar 3:2")

@@ -17,6 +17,7 @@ from bot.failures import DEADLINE, UNCONFIRMED, upstream_detail
 from bot.imagine import ImagineClient, ImagineError, ImagineRequest, ImagineResult, TaskRecord
 from bot.jobs.ports import JobConfig, Notifier
 from bot.jobs.results import Results
+from bot.prompt import needs_translation
 from bot.store import Store
 from bot.tracking import TaskPoller, find_task
 
@@ -24,12 +25,15 @@ log = logging.getLogger(__name__)
 
 
 def request_for(job: Job, config: JobConfig) -> ImagineRequest:
-    """The imagine request a job sends (and by which a lost one is recognised upstream)."""
+    """The imagine request a job sends (and by which a lost one is recognised upstream). A prompt
+    in Chinese (or Japanese, Korean) is sent with `translation: true`."""
+    translation = True if job.upstream_prompt and needs_translation(job.upstream_prompt) else None
     if job.action == "generate":
-        return ImagineRequest(prompt=job.upstream_prompt, mode=job.mode, timeout=config.upstream_timeout)
+        return ImagineRequest(prompt=job.upstream_prompt, mode=job.mode, timeout=config.upstream_timeout,
+                              translation=translation)  # fmt: skip
     return ImagineRequest(
         action=job.action, image_id=job.parent_image_id, prompt=job.upstream_prompt, mask=job.mask,
-        mode=job.mode, timeout=config.upstream_timeout,
+        mode=job.mode, timeout=config.upstream_timeout, translation=translation,
     )  # fmt: skip
 
 
