@@ -32,6 +32,7 @@ class Alerts:
         self._clock = clock
         self._sent: dict[str, float] = {}
         self._failing_since: float | None = None
+        self._last_failure = 0.0
         self._down_told = False
 
     def failure(self, failure: Failure) -> None:
@@ -43,9 +44,10 @@ class Alerts:
     def upstream_failed(self) -> None:
         """An answer from AceData was an error or did not come; alert once it has lasted."""
         now = self._clock()
-        if self._failing_since is None:
-            self._failing_since = now
-        elif not self._down_told and now - self._failing_since >= self._down_after:
+        if self._failing_since is None or now - self._last_failure > self._down_after:
+            self._failing_since, self._down_told = now, False  # isolated failures far apart: no outage
+        self._last_failure = now
+        if not self._down_told and now - self._failing_since >= self._down_after:
             self._down_told = True
             minutes = round((now - self._failing_since) / 60)
             self._send("down", f"⚠️ <b>AceData has been failing for {minutes} min</b>: jobs cannot start. "

@@ -6,6 +6,7 @@ mapping is total: any `ImagineError` gets a sensible text.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.imagine import (
@@ -80,12 +81,27 @@ _BY_CODE: dict[str, Failure] = {
 }
 
 
+_UNRECOGNIZED = re.compile(r"unrecognized argument\(s\):(.*)", re.IGNORECASE | re.DOTALL)
+
+
+def rejected(message: str) -> Failure:
+    """A request Midjourney refused as malformed, in our words: upstream's own text stays in the
+    log, except the parameter names it quotes back from the user's prompt."""
+    found = _UNRECOGNIZED.search(message or "")
+    names = re.findall(r"`([^`\s]{1,40})`", found.group(1))[:5] if found else []
+    if names:
+        return Failure(f"Midjourney does not know these parameters: {', '.join(names)}. Please check the prompt.",
+                       reason="rejected")  # fmt: skip
+    return Failure("Midjourney could not do this request. Please check the prompt and its --parameters.",
+                   reason="rejected")  # fmt: skip
+
+
 def for_code(code: str, message: str) -> Failure:
     """A failure reported inside a task (stream line, callback, tasks API)."""
     if code in _BY_CODE:
         return _BY_CODE[code]
     if code == "bad_request":
-        return Failure(f"Midjourney could not do this: {message or 'bad request'}", reason="rejected")
+        return rejected(message)
     if code in ("cancelled", "canceled"):
         return Failure("Midjourney cancelled this task. Please try again.", retryable=True, reason="cancelled")
     # Upstream's words for codes we do not know stay in the operator's log.
@@ -99,7 +115,7 @@ def explain(error: ImagineError) -> Failure:
         return Failure(MISCONFIGURED, operator=True, code=error.code, reason="misconfigured")
     if isinstance(error, InvalidRequest):
         if error.code == "bad_request":  # the prompt's own fault, e.g. an unknown --parameter
-            return Failure(f"Midjourney could not do this: {error.message}", reason="rejected")
+            return rejected(error.message)
         return Failure("Midjourney refused this request. Please check the prompt and its --parameters.",
                        code=error.code, reason="rejected")  # fmt: skip
     if isinstance(error, QuotaExhausted | Moderated):

@@ -83,14 +83,17 @@ async def find_task(
     if trace_id:
         records = await client.retrieve_batch(trace_ids=[trace_id], limit=TASKS_LIMIT)
         for record in records:
-            if record.trace_id in (None, trace_id) and not await claimed(record.id):
+            ours = record.trace_id == trace_id or (
+                record.trace_id is None and record.request is not None and request.matches(record.request)
+            )
+            if ours and (record.request is None or request.matches(record.request)) and not await claimed(record.id):
                 return record
     matches: list[TaskRecord] = []
     for page in range(RECENT_PAGES):
         records = await client.retrieve_batch(offset=page * TASKS_LIMIT, limit=TASKS_LIMIT)
         for record in records:
-            if record.created_at is not None and record.created_at < sent_at - CLOCK_SKEW:
-                continue
+            if record.created_at is None or record.created_at < sent_at - CLOCK_SKEW:
+                continue  # sent before ours, or of unknown time: not ours to take
             if record.request is not None and request.matches(record.request):
                 matches.append(record)
         older = [r.created_at for r in records if r.created_at is not None]

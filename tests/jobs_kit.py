@@ -104,6 +104,8 @@ class Upstream:
                 task_id = self.task(body)
                 lines = [line(task_id, 50), line(task_id, 100)]
             return httpx.Response(200, content=_stream(lines, hang))
+        if answer[0] == "raw":
+            return httpx.Response(answer[1], content=answer[2])
         status, payload = answer
         return httpx.Response(status, json=payload)
 

@@ -24,13 +24,13 @@ def final_text(tg: FakeTelegram, request: int) -> str:
 @pytest.mark.parametrize(
     ("inject", "expected", "operator"),
     [
-        (None, "Midjourney could not do this: Unrecognized argument(s): `--bogus`", False),
+        (None, "Midjourney does not know these parameters: --bogus", False),
         ((403, "forbidden", "nsfw"), "moderation rejected this prompt", False),
         ((403, "used_up", "no credit"), "credit is used up", True),
         ((401, "invalid_token", "bad token"), "Drawing is not available right now", True),
         ((504, "timeout", "too slow"), "took too long", False),
         ("task:timeout", "took too long", False),
-        ("task:bad_request", "Midjourney could not do this: bad seed", False),
+        ("task:bad_request", "Midjourney could not do this request", False),
         ((500, "api_error", "boom"), "temporary problem", False),
     ],
 )

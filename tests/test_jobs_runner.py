@@ -8,10 +8,12 @@ import dataclasses
 import json
 from pathlib import Path
 
-from bot.domain import JobState
+from bot.domain import JobState, Refusal, Refused, Requester
 from bot.failures import DEADLINE
 from bot.jobs import CallbackAnswer
-from tests.jobs_kit import FAST, Upstream, ended, imagine, line, running, until
+from tests.jobs_kit import ANN, FAST, Upstream, ended, imagine, line, running, until
+
+BOB = Requester(8, "Bob", "bob")
 
 
 async def test_a_streamed_job_ends_with_its_picture_and_buttons(tmp_path: Path) -> None:
@@ -177,3 +179,35 @@ async def test_a_first_message_telegram_refuses_ends_the_job_without_submitting(
         notes.create = refuse  # type: ignore[method-assign]
         failed = await ended(store, (await imagine(service)).id)
         assert failed.state is JobState.FAILED and upstream.submits == []
+
+
+async def test_two_retry_taps_make_one_job(tmp_path: Path) -> None:
+    upstream = Upstream()
+    boom = {"error": {"code": "api_error", "message": "x"}}
+    upstream.answers = [(500, boom), (500, boom)]
+    async with running(tmp_path, upstream) as (service, store, _):
+        failed = await ended(store, (await imagine(service)).id)
+        first, second = await asyncio.gather(service.retry(failed.id, ANN), service.retry(failed.id, BOB))
+        started = [r for r in (first, second) if not isinstance(r, Refused)]
+        assert len(started) == 1, (first, second)
+        again = await service.retry(failed.id, ANN)
+        assert isinstance(again, Refused) and again.why is Refusal.BUSY, "a second tap later: busy too"
+        assert (await ended(store, started[0].id)).state is JobState.DONE
+        assert len(upstream.submits) == 3
+
+
+async def test_an_unreadable_accepted_answer_in_callback_mode_is_looked_for_not_resent(tmp_path: Path) -> None:
+    upstream = Upstream()
+    upstream.answers = [("raw", 200, b"<html>gateway hiccup</html>")]
+    config = dataclasses.replace(FAST, callback_base="https://bot.test/acedata", poll_interval=30)
+    async with running(tmp_path, upstream, config) as (service, store, _):
+        job = await imagine(service)
+        await until(lambda: upstream.submits)
+        secret = upstream.submits[0]["callback_url"].rsplit("/", 1)[1]
+        task_id = upstream.task({"prompt": "a fox"}, finished=False)
+        while (current := await store.get_job(job.id)) is not None and current.state is not JobState.SUBMITTING:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)
+        assert await service.on_callback(secret, json.dumps(line(task_id, 100)).encode()) is CallbackAnswer.OK
+        done = await ended(store, job.id)
+        assert done.state is JobState.DONE and done.task_id == task_id and len(upstream.submits) == 1

@@ -108,3 +108,19 @@ async def test_recent_tasks_are_paged_until_older_than_the_submit() -> None:
     assert await find_task(client, ImagineRequest(prompt="mine"), sent_at=NOW, trace_id=None,
                            claimed=_never) is None  # fmt: skip
     assert [c["offset"] for c in calls] == [0, 12, 24]
+
+
+async def test_a_trace_id_lookup_never_adopts_another_request() -> None:
+    calls: list[dict[str, Any]] = []
+    stranger = _task("x", "a cat", NOW + 1)  # no trace id recorded, another prompt
+    client = _client([stranger], calls)
+    assert await find_task(client, ImagineRequest(prompt="a fox"), sent_at=NOW, trace_id="tr-1",
+                           claimed=_never) is None  # fmt: skip
+
+
+async def test_tasks_of_unknown_time_are_not_taken() -> None:
+    calls: list[dict[str, Any]] = []
+    old = _task("old", "a fox", NOW)
+    old["created_at"] = "2024-07-07T10:00:00Z"
+    client = _client([old], calls)
+    assert await find_task(client, ImagineRequest(prompt="a fox"), sent_at=NOW, trace_id=None, claimed=_never) is None

@@ -191,6 +191,11 @@ class ImagineClient:
                             raise StreamBroken(
                                 f"no progress line for {self._stall:g} s", task_id=task_id, trace_id=trace_id
                             ) from None
+                        except (httpx.HTTPError, httpx.StreamError, ValueError) as exc:
+                            # The task was accepted: whatever breaks now, it may be running upstream.
+                            raise StreamBroken(
+                                f"the answer broke: {type(exc).__name__}: {exc}", task_id=task_id, trace_id=trace_id
+                            ) from exc
                         if not line.strip():
                             continue
                         try:
@@ -229,21 +234,24 @@ class ImagineClient:
                 trace_id = accepted.trace_id
                 if on_accepted is not None:
                     await on_accepted(accepted)
-                async with contextlib.aclosing(
-                    cast(AsyncGenerator[str, None], response.aiter_text())
-                ) as chunks:
-                    first = await _first_object(chunks)
-        if first is None:
-            raise StreamBroken("the answer ended before it named the task", trace_id=trace_id)
-        if not isinstance(first, dict):
-            raise Unavailable(200, "malformed", "the answer was not a JSON object", trace_id=trace_id)
-        result = ImagineResult.model_validate(first)
+                try:
+                    async with contextlib.aclosing(
+                        cast(AsyncGenerator[str, None], response.aiter_text())
+                    ) as chunks:
+                        first = await _first_object(chunks)
+                    result = ImagineResult.model_validate(first) if isinstance(first, dict) else None
+                except (httpx.HTTPError, httpx.StreamError, ValueError) as exc:  # ValidationError too
+                    # Accepted (200) but unreadable: the task may exist and be charged. Never "try
+                    # again": the caller looks for it (and its callbacks still arrive).
+                    raise StreamBroken(f"unreadable answer: {type(exc).__name__}", trace_id=trace_id) from exc
+        if result is None:
+            raise StreamBroken("the answer named no task", trace_id=trace_id)
         trace_id = result.trace_id or trace_id
         if result.failed:
             error = result.error or ErrorBody()
             raise api_error(400, error.code, error.message, trace_id=trace_id)
         if not result.task_id:
-            raise Unavailable(200, "malformed", "the answer carried no task_id", trace_id=trace_id)
+            raise StreamBroken("the answer carried no task_id", trace_id=trace_id)
         return Submitted(result.task_id, trace_id)
 
     @contextlib.asynccontextmanager

@@ -149,6 +149,8 @@ class Runner:
 
         try:
             submitted = await self._client.submit(request, progress=True, on_accepted=accepted)
+        except ConnectionLost:
+            raise  # callbacks that came meanwhile stay in the inbox: looking for the task reads them
         except BaseException:
             self._follower.close_inbox(job.id)
             raise

@@ -134,12 +134,16 @@ class JobService:
     async def retry(self, job_id: int, requester: Requester) -> Job | Refused:
         """The same request again, on the same message, as a new job of whoever tapped Retry
         (admitted like any other); BUSY unless the job has failed."""
-        failed = await self._store.get_job(job_id)
-        if failed is None or failed.state not in {JobState.FAILED, JobState.INTERRUPTED}:
-            return Refused(Refusal.BUSY)
-        async with self.admitting:
+        async with self.admitting:  # read, check and hand the message over as one step
+            failed = await self._store.get_job(job_id)
+            if failed is None or failed.state not in {JobState.FAILED, JobState.INTERRUPTED}:
+                return Refused(Refusal.BUSY)
+            if failed.message_id is None:  # retried already: its message belongs to that job now
+                return Refused(Refusal.BUSY)
             if (refused := await self._admit(requester, failed.chat_id)) is not None:
                 return refused
+            if not await self._store.release_message(failed.id):
+                return Refused(Refusal.BUSY)
             job = await self._store.create_job(
                 Job(
                     id=0, chat_id=failed.chat_id, chat_type=failed.chat_type, requester=requester,
@@ -148,7 +152,6 @@ class JobService:
                     reply_to=failed.reply_to, message_id=failed.message_id, sources=failed.sources,
                 )
             )  # fmt: skip
-            await self._store.update_job(failed.id, message_id=None)  # the message is the new job's now
         self._notifier.update(JobView(job, position=self._queue.next_position))
         self._queue.put(job)
         return job

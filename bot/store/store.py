@@ -112,6 +112,13 @@ class Store(Tables):
         row = await self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
         return job_from(row) if row else None
 
+    async def release_message(self, job_id: int) -> bool:
+        """Hand a failed job's message over to its retry, once: False when already handed over."""
+        _, changed = await self._write(
+            "UPDATE jobs SET message_id = NULL WHERE id = ? AND message_id IS NOT NULL", (job_id,)
+        )
+        return changed == 1
+
     async def task_claimed(self, task_id: str, job_id: int) -> bool:
         """Whether another job already follows this upstream task."""
         return await self._one("SELECT 1 FROM jobs WHERE task_id = ? AND id != ?", (task_id, job_id)) is not None

@@ -207,6 +207,8 @@ class Sender:
             if picked is None or isinstance(picked, float):
                 continue
             op = picked
+            if isinstance(op, Send) and op.future is not None and op.future.cancelled():
+                continue  # its sender stopped waiting (shutting down): nobody would own the message
             if chat.pacer.delay(self._clock(), **self._keep(chat, op)) > 0:
                 self._requeue(chat, op)
                 continue
