@@ -174,3 +174,19 @@ async def test_a_refused_call_fails_its_caller_and_the_chat_goes_on() -> None:
         await notifier.create(JobView(_job()))
     assert await notifier.create(JobView(_job())) > 0, "the next call still goes out"
     await notifier.aclose()
+
+
+async def test_an_uploaded_picture_is_remembered_by_its_digest_and_not_sent_twice() -> None:
+    bot = StubBot()
+    notifier = _notifier(bot)
+    overlay = MessageSpec("pick squares", photo=b"\xff\xd8\xff" + b"1" * 200_000)
+    message_id = await notifier.post(-5, overlay)
+    notifier.show(-5, message_id, overlay)
+    await asyncio.sleep(10)
+    assert bot.methods() == ["send_photo"], "the same picture is not edited in again"
+    remembered = notifier._known(-5).get(message_id)
+    assert remembered is not None and isinstance(remembered.photo, str) and remembered.photo.startswith("sha256:")
+    notifier.show(-5, message_id, MessageSpec("pick squares", photo=b"\xff\xd8\xff" + b"2" * 200_000))
+    await asyncio.sleep(10)
+    assert bot.methods()[-1] == "edit_message_media", "a new picture is"
+    await notifier.aclose()

@@ -230,3 +230,22 @@ async def test_a_keyboard_change_joins_a_pending_state() -> None:
     await settle(10)
     assert _keyboard_only(perform)() == [] and perform.bodies(50) == ["1%"]
     await sender.aclose()
+
+
+async def test_quiet_chats_are_forgotten_but_not_while_banned() -> None:
+    import bot.telegram.sender as module
+
+    perform = Recorder()
+    sender = Sender(REAL, perform)
+    perform.refuse = [600.0]  # chat 1 is banned for ten minutes
+    sender.send(1, MessageSpec("banned"), None, None)
+    for chat_id in range(2, module._CHATS_KEPT + 1):
+        sender.send(chat_id, MessageSpec("hi"), None, None)
+    await asyncio.sleep(200)
+    sender.send(99_999, MessageSpec("one more chat"), None, None)  # past the cap: quiet chats go
+    await asyncio.sleep(0.01)
+    assert 1 in sender._chats, "a chat still banned keeps its ban"
+    assert len(sender._chats) == 2
+    await settle(600)
+    assert all(c.at >= perform.bans[0][1] for c in perform.calls[1:] if c.chat_id == 1)
+    await sender.aclose()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
+import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -48,10 +49,19 @@ _URL_REFUSED = (
 )  # fmt: skip
 _GONE = ("message to edit not found", "message can't be edited", "message_id_invalid", "message not found")
 _APPLIED_MEMORY = 500
+_CHATS_REMEMBERED = 2000
+
+
+def _light(spec: MessageSpec) -> MessageSpec:
+    """The spec as remembered: an uploaded picture (a picker's overlay, ~100 KB) by its digest."""
+    if isinstance(spec.photo, bytes):
+        return replace(spec, photo="sha256:" + hashlib.sha256(spec.photo).hexdigest())
+    return spec
 
 
 class _Shown:
-    """What each message of a chat shows now, as far as we know (to skip identical edits)."""
+    """What each message of a chat shows now, as far as we know (to skip identical edits).
+    Pictures sent as bytes are kept as digests, so a chat's memory stays small."""
 
     def __init__(self) -> None:
         self._specs: OrderedDict[int, MessageSpec] = OrderedDict()
@@ -60,7 +70,7 @@ class _Shown:
         return self._specs.get(message_id)
 
     def remember(self, message_id: int, spec: MessageSpec) -> None:
-        self._specs[message_id] = spec
+        self._specs[message_id] = _light(spec)
         self._specs.move_to_end(message_id)
         while len(self._specs) > _APPLIED_MEMORY:
             self._specs.popitem(last=False)
@@ -101,7 +111,7 @@ class TelegramNotifier:
         self._bot = bot
         self._http = http
         self._sender = Sender(limits, self._perform)
-        self._shown: dict[int, _Shown] = {}
+        self._shown: OrderedDict[int, _Shown] = OrderedDict()  # the most recently used chats
 
     # the Notifier protocol
 
@@ -131,8 +141,8 @@ class TelegramNotifier:
         """Show the job's final state; returns once Telegram has it (the id may change if the
         original message was deleted and the result had to be sent anew)."""
         job = view.job
-        if job.message_id is None:
-            return await self.create(view)
+        if job.message_id is None:  # its first message never went out: the result is a new one
+            return await self.post(job.chat_id, message_for(view), job.reply_to)
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._sender.awaiting_result(job.chat_id, job.message_id, False)
         self._sender.edit(job.chat_id, job.message_id, message_for(view), None, job.reply_to, future)
@@ -153,7 +163,13 @@ class TelegramNotifier:
         await self._sender.aclose(timeout)
 
     def _known(self, chat_id: int) -> _Shown:
-        return self._shown.setdefault(chat_id, _Shown())
+        shown = self._shown.get(chat_id)
+        if shown is None:
+            shown = self._shown[chat_id] = _Shown()
+            while len(self._shown) > _CHATS_REMEMBERED:  # a chat long quiet: at worst one redundant edit
+                self._shown.popitem(last=False)
+        self._shown.move_to_end(chat_id)
+        return shown
 
     async def _perform(self, chat_id: int, op: Operation) -> int:
         """One operation through the Bot API; Telegram's 429 becomes the sender's `RetryLater`."""
@@ -203,7 +219,7 @@ class TelegramNotifier:
     async def _apply(self, chat_id: int, op: Edit, spec: MessageSpec) -> int:
         """Bring one message to `spec` with the fewest calls; returns where it is shown."""
         known = self._known(chat_id).get(op.message_id)
-        if known == spec:
+        if known == _light(spec):
             return op.message_id
         try:
             await self._with_retries(
@@ -230,7 +246,7 @@ class TelegramNotifier:
     ) -> None:
         markup = _markup(spec.keyboard)
         if spec.photo is not None:
-            if known is not None and known.photo == spec.photo:
+            if known is not None and known.photo == _light(spec).photo:
                 if known.body != spec.body:
                     await self._bot.edit_message_caption(
                         chat_id, message_id, caption=spec.body, parse_mode=ParseMode.HTML, reply_markup=markup

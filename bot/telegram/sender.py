@@ -24,6 +24,8 @@ from bot.telegram.pacing import ChatPacer, GlobalBucket
 
 log = logging.getLogger(__name__)
 _REMEMBERED = 500  # last-edit times kept per chat
+_CHATS_KEPT = 1000  # past this many chats, quiet ones are forgotten
+_IDLE_FORGET = 120.0  # seconds: longer than every pacing window (a group's minute)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class _Chat:
         self.wake = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
         self.open: set[int] = set()  # messages of jobs whose result is still to come
+        self.active = 0.0  # when the last call went out (the sender's clock)
 
     def edited(self, message_id: int, now: float) -> None:
         self.last_edit[message_id] = now
@@ -155,12 +158,24 @@ class Sender:
     def _chat(self, chat_id: int) -> _Chat:
         chat = self._chats.get(chat_id)
         if chat is None:
+            if len(self._chats) >= _CHATS_KEPT:
+                self._forget_idle()
             per_minute = self._limits.group_per_minute if chat_id < 0 else None
             pacer = ChatPacer(
                 interval=self._limits.chat_interval, per_minute=per_minute, burst=self._limits.chat_burst
             )
             chat = self._chats[chat_id] = _Chat(chat_id, pacer)
         return chat
+
+    def _forget_idle(self) -> None:
+        """Drop chats with nothing pending whose pacing window has passed: the bot may be in
+        thousands of chats, and a quiet one needs no state (its limits start afresh)."""
+        now = self._clock()
+        for chat_id, chat in list(self._chats.items()):
+            idle = chat.task is None or chat.task.done()
+            quiet = now - chat.active > _IDLE_FORGET and chat.pacer.banned_until <= now
+            if idle and quiet and not chat.edits and not chat.sends and not chat.open:
+                del self._chats[chat_id]
 
     def _kick(self, chat: _Chat) -> None:
         chat.wake.set()
@@ -227,7 +242,8 @@ class Sender:
             self._done(chat, op, shown)
 
     def _done(self, chat: _Chat, op: Operation, shown: int) -> None:
-        chat.edited(shown, self._clock())
+        chat.active = self._clock()
+        chat.edited(shown, chat.active)
         futures = op.waiters if isinstance(op, Edit) else [op.future] if op.future else []
         for future in futures:
             if not future.done():
