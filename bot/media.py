@@ -47,7 +47,12 @@ async def download(http: httpx.AsyncClient, url: str, limit: int) -> bytes:
 
 
 class MediaError(Exception):
-    """A picture we cannot use; the message tells the user what to do instead."""
+    """A picture we cannot use; the message tells the user what to do instead. `retryable` when
+    the same picture may well work later (a failed upload), not when it never will (a PDF)."""
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 def sniff(data: bytes) -> str:
@@ -80,7 +85,7 @@ class AceDataHost:
             return await self._client.upload(data, f"image.{ext}", MIME[ext])
         except ImagineError as exc:
             log.warning("file upload failed: %s", exc)
-            raise MediaError("Could not upload your picture for Midjourney. Please try again.") from exc
+            raise MediaError("Could not upload your picture for Midjourney. Please try again.", retryable=True) from exc
 
 
 class LocalHost:

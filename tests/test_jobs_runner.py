@@ -211,3 +211,13 @@ async def test_an_unreadable_accepted_answer_in_callback_mode_is_looked_for_not_
         assert await service.on_callback(secret, json.dumps(line(task_id, 100)).encode()) is CallbackAnswer.OK
         done = await ended(store, job.id)
         assert done.state is JobState.DONE and done.task_id == task_id and len(upstream.submits) == 1
+
+
+async def test_a_5xx_after_a_429_still_gets_its_one_retry(tmp_path: Path) -> None:
+    upstream = Upstream()
+    busy = {"error": {"code": "too_many_requests", "message": "slow down"}}
+    boom = {"error": {"code": "api_error", "message": "x"}}
+    upstream.answers = [(429, busy), (500, boom)]
+    async with running(tmp_path, upstream) as (service, store, _):
+        done = await ended(store, (await imagine(service)).id)
+        assert done.state is JobState.DONE and len(upstream.submits) == 3

@@ -55,6 +55,7 @@ class Runner:
         self._follower = follower
         self._config = config
         self._pictures = pictures
+        self._retried_5xx: set[int] = set()  # jobs whose one retry after a 5xx is spent
 
     async def run(self, job: Job) -> None:
         if job.task_id:
@@ -67,7 +68,7 @@ class Runner:
             try:
                 job = await self._host_pictures(job)
             except MediaError as exc:
-                await self._results.fail(job, Failure(str(exc), reason="picture"))
+                await self._results.fail(job, Failure(str(exc), retryable=exc.retryable, reason="picture"))
                 return
         await self._queue.gate()
         job = await self._results.set(
@@ -98,10 +99,12 @@ class Runner:
             (self._alerts.upstream_ok if ok else self._alerts.upstream_failed)()
 
     async def _unavailable(self, job: Job, exc: Unavailable | NotSent) -> None:
-        if isinstance(exc, Unavailable) and job.attempts < 2:
+        if isinstance(exc, Unavailable) and job.id not in self._retried_5xx:  # once per job, 429s aside
+            self._retried_5xx.add(job.id)
             log.warning("job %s: upstream unavailable (%s); retrying once", job.id, upstream_detail(exc))
             await self._retry_later(job, self._config.unavailable_backoff)
         else:  # nothing reached upstream when NotSent: failing (with Retry) cannot double-charge
+            self._retried_5xx.discard(job.id)
             await self._results.fail(job, explain(exc), cause=exc)
 
     async def _lost(self, job: Job, exc: ConnectionLost) -> None:
