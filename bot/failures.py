@@ -67,8 +67,8 @@ _MISCONFIGURED_CODES = ("invalid_token", "token_expired", "no_token", "token_mis
 _BY_CODE: dict[str, Failure] = {
     "forbidden": Failure("Midjourney's moderation rejected this prompt. Please reword it.", reason="moderated"),
     "used_up": Failure(
-        "The bot's Midjourney credit is used up. Please tell the bot's admin.", operator=True, code="used_up",
-        reason="credit",
+        "The bot's Midjourney credit is used up. Please tell the bot's admin, then tap Retry.", operator=True,
+        retryable=True, code="used_up", reason="credit",
     ),
     "disabled": Failure(
         "The bot's Midjourney access is disabled. Please tell the bot's admin.", operator=True, code="disabled",

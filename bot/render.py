@@ -258,8 +258,9 @@ def usage() -> str:
     )
 
 
-def refusal(refused: Refused, now: datetime) -> str:
-    """Why a job was not started, in one line, with when a daily limit resets."""
+def refusal(refused: Refused, now: datetime, user_id: int | None = None) -> str:
+    """Why a job was not started, in one line, with when a daily limit resets (and, for a
+    stranger, the id the admin needs to let them in)."""
     why = refused.why
     if why is Refusal.TOO_MANY:
         return "You already have several pictures in progress. Please wait for one to finish."
@@ -270,9 +271,12 @@ def refusal(refused: Refused, now: datetime) -> str:
         when = ""
         if refused.resets_at is not None:
             left = max(0, int((refused.resets_at - now).total_seconds()) // 60)
-            when = f" It resets at {refused.resets_at:%H:%M} {refused.resets_at.tzname()} (in {left // 60} h {left % 60} min)."
-        return f"{whose} daily limit of {refused.limit} pictures is used up.{when}"
-    return "Sorry, this bot is not open to you here. Ask the bot's admin for access."
+            zone = getattr(refused.resets_at.tzinfo, "key", None) or refused.resets_at.tzname()
+            when = f" It resets at {refused.resets_at:%H:%M} ({zone}), in {left // 60} h {left % 60} min."
+        jobs = "job" if refused.limit == 1 else "jobs"
+        return f"{whose} daily limit of {refused.limit} {jobs} is used up.{when}"
+    who = f" (your id: {user_id})" if user_id is not None else ""
+    return f"Sorry, this bot is not open to you here. Ask the bot's admin for access{who}."
 
 
 def blend_count(found: int) -> str:

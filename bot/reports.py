@@ -16,6 +16,14 @@ USAGE = (
 )
 
 
+PRIVATE_ONLY = "📬 Reports name people and their usage, so I give them only in a private chat: send it to me there."
+ADMIN_ALWAYS = "That user is an admin: admins are always allowed (remove them from ADMIN_USER_IDS instead)."
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def _who(target: int) -> str:
     return f"chat <code>{target}</code>" if target < 0 else f"user <code>{target}</code>"
 
@@ -38,9 +46,9 @@ def entries(found: list[AccessEntry], config: AccessConfig, tz: ZoneInfo) -> str
     mode = (
         "open to everyone (ALLOWED_USER_IDS and ALLOWED_CHAT_IDS are empty)"
         if not config.users and not config.chats
-        else f"{len(config.users)} users and {len(config.chats)} chats allowed in .env"
+        else f"{_plural(len(config.users), 'user')} and {_plural(len(config.chats), 'chat')} allowed in .env"
     )
-    lines = [f"<b>Access</b>: {mode}; {len(config.admins)} admins."]
+    lines = [f"<b>Access</b>: {mode}; {_plural(len(config.admins), 'admin')}."]
     if not found:
         lines.append("No run-time /allow or /deny entries.")
     for entry in found:

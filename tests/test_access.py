@@ -65,6 +65,8 @@ async def test_daily_limits_count_today_in_the_operators_zone(tmp_path: Path) ->
     await _job(store, ANN, GROUP, yesterday_late)
     await _job(store, ANN, GROUP, now - 60)
     assert await access.check(ANN, GROUP) is None, "yesterday's job does not count"
+    await _job(store, ANN, GROUP, now - 40, state=JobState.FAILED)  # drew nothing: does not count
+    assert await access.check(ANN, GROUP) is None
     await _job(store, ANN, GROUP, now - 30)
     refused = await access.check(ANN, GROUP)
     assert refused is not None and refused.why is Refusal.USER_DAILY and refused.limit == 2

@@ -25,7 +25,8 @@ def test_who_may_use_the_bot(tg: FakeTelegram, ace: FakeAceData, make_bot: Calla
     make_bot(ALLOWED_USER_IDS=str(ANN["id"]), ALLOWED_CHAT_IDS=str(LISTED["id"])).start()
     # A stranger in private: refused, nothing submitted.
     private = FakeTelegram.private(STRANGER)
-    assert "not open to you" in text_of(tg, private, tg.user_message(private, STRANGER, "/imagine a fox"))
+    refusal = text_of(tg, private, tg.user_message(private, STRANGER, "/imagine a fox"))
+    assert "not open to you" in refusal and f"your id: {STRANGER['id']}" in refusal, "the id the admin needs"
     # Anyone in a listed group.
     done = finished(tg, reply_to(tg, LISTED["id"], tg.user_message(LISTED, STRANGER, "/imagine a listed fox")))
     assert done.photo
@@ -59,7 +60,7 @@ def test_daily_limit_counts_button_taps_and_spares_admins(
     finished(tg, reply_to(tg, chat["id"], grid.message_id))
     query = tg.press(chat, ANN, grid.message_id, data_of(tg.messages[(chat["id"], grid.message_id)], "U2"))
     answer = str(tg.wait_for(lambda: tg.answers.get(query)).get("text"))
-    assert "daily limit of 2" in answer and "CST" in answer, answer
+    assert "daily limit of 2 jobs" in answer and "Asia/Shanghai" in answer, answer
     refused = text_of(tg, chat, tg.user_message(chat, ANN, "/imagine fox three"))
     assert "daily limit of 2" in refused and "resets at 00:00" in refused
     assert len(ace.requests) == 2
@@ -86,6 +87,8 @@ def test_stats_for_admins_only(tg: FakeTelegram, ace: FakeAceData, make_bot: Cal
     chat = FakeTelegram.private(ANN)
     snoop = text_of(tg, chat, tg.user_message(chat, ANN, "/stats"))
     assert "not open to you" in snoop and "Listed group" not in snoop
+    in_group = text_of(tg, LISTED, tg.user_message(LISTED, ADMIN, "/stats"))
+    assert "private chat" in in_group and str(ANN["id"]) not in in_group, "no one's usage in front of a group"
 
 
 def test_allow_and_deny_hold_across_a_restart(

@@ -54,10 +54,15 @@ async def _change(update: Update, context: BotContext, *, allowed: bool) -> None
     target = _target(message, args)
     if target is None:
         if allowed and not args:
+            if _private_only(services, message):
+                return
             access = services.access
             _say(services, message, reports.entries(await access.entries(), access.config, access.config.tz))
         else:
             _say(services, message, reports.USAGE)
+        return
+    if not allowed and services.access.is_admin(target):
+        _say(services, message, reports.ADMIN_ALWAYS)
         return
     assert message.from_user is not None
     await (services.access.allow if allowed else services.access.deny)(target, message.from_user.id)
@@ -87,4 +92,14 @@ async def stats(update: Update, context: BotContext) -> None:
     if found is None:
         return
     services, message = found
+    if _private_only(services, message):
+        return
     _say(services, message, reports.stats(await services.access.stats(), services.access.config.tz))
+
+
+def _private_only(services: Wing, message: Message) -> bool:
+    """Reports name people and their usage: they are given in the admin's private chat only."""
+    if message.chat.type == "private":
+        return False
+    _say(services, message, reports.PRIVATE_ONLY)
+    return True

@@ -47,7 +47,8 @@ async def button(update: Update, context: BotContext) -> None:
     elif outcome.result is Pressed.PICK_REGION:
         await query.answer("Pick the squares to repaint.")
     elif outcome.result is Pressed.REFUSED and outcome.refused is not None:
-        await query.answer(render.refusal(outcome.refused, datetime.now(services.access.config.tz)), show_alert=True)
+        tz = services.access.config.tz
+        await query.answer(render.refusal(outcome.refused, datetime.now(tz), user.user_id), show_alert=True)
     elif outcome.result is Pressed.BUSY:
         await query.answer(f"{action_label(outcome.button.action)} is already in progress.")
     else:

@@ -20,5 +20,6 @@ def requester(user: User | None) -> Requester:
 def refuse(services: Wing, message: Message, refused: Refused) -> None:
     """One short reply saying why nothing was started (unless the group heard it a moment ago)."""
     if services.refusals.may_reply(message.chat_id, refused):
-        text = render.refusal(refused, datetime.now(services.access.config.tz))
+        user = message.from_user.id if message.from_user is not None else None
+        text = render.refusal(refused, datetime.now(services.access.config.tz), user)
         services.notifier.say(message.chat_id, f"⛔ {render.plain(text)}", reply_to=message.message_id)
