@@ -86,9 +86,9 @@ class GlobalBucket:
         async with self._lock:
             while True:
                 now = self._clock()
-                while self._recent and self._recent[0] <= now - self._window:
+                while self._recent and self._recent[0] <= now - self._window + 1e-6:  # float-safe
                     self._recent.popleft()
                 if len(self._recent) < self._rate:
                     self._recent.append(now)
                     return
-                await asyncio.sleep(self._recent[0] + self._window - now)
+                await asyncio.sleep(max(self._recent[0] + self._window - now, 1e-3))
