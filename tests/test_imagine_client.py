@@ -98,20 +98,16 @@ async def test_transport_errors_are_translated() -> None:
         await _collect(_client(handler))
 
 
-async def test_retrieve_and_batch() -> None:
+async def test_retrieve_batch() -> None:
     record = {"id": "t1", "created_at": 1, "response": json.loads(FINAL), "unknown": True}
 
     def handler(request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content)
-        if body["action"] == "retrieve":
-            return httpx.Response(200, json=record)
+        assert json.loads(request.content)["action"] == "retrieve_batch"
         return httpx.Response(200, json={"items": [record, {"id": "t2"}], "count": 2})
 
-    client = _client(handler)
-    task = await client.retrieve("t1")
-    outcome = task.outcome()
+    batch = await _client(handler).retrieve_batch(["t1", "t2"])
+    outcome = batch[0].outcome()
     assert outcome is not None and outcome.is_final and outcome.image_id == "i100"
-    batch = await client.retrieve_batch(["t1", "t2"])
     assert [t.id for t in batch] == ["t1", "t2"] and batch[1].outcome() is None
 
 

@@ -188,7 +188,7 @@ async def test_submit_sends_ndjson_accept_only_with_progress() -> None:
     client = _client(handler)
     await client.submit(ImagineRequest(prompt="x", callback_url="https://b.test/c"), progress=True)
     await client.submit(ImagineRequest(prompt="x", callback_url="https://b.test/c"))
-    await client.retrieve("t1")
+    await client.retrieve_batch(["t1"])
     assert accepts == ["application/x-ndjson", "application/json", "application/json"]
 
 
@@ -214,7 +214,7 @@ async def test_configuration_codes_are_misconfigured_with_their_trace_id(code: s
 async def test_an_error_given_as_a_bare_string() -> None:
     client = _client(lambda r: httpx.Response(400, json={"error": "bad_request", "trace_id": "tr-7"}))
     with pytest.raises(InvalidRequest) as info:
-        await client.retrieve("t1")
+        await client.retrieve_batch(["t1"])
     assert info.value.trace_id == "tr-7"
 
 

@@ -143,7 +143,7 @@ async def _first_object(chunks: AsyncIterator[str]) -> Any:
 
 
 class ImagineClient:
-    """`stream()` for live progress, `submit()` for callback mode, `retrieve*()` to catch up."""
+    """`stream()` for live progress, `submit()` for callback mode, `retrieve_batch()` to catch up."""
 
     def __init__(
         self,
@@ -270,13 +270,6 @@ class ImagineClient:
                 raise _error_from_response(response.status_code, await response.aread(), response.headers)
             yield response, Accepted(_trace_of(response.headers))
 
-    async def retrieve(self, task_id: str) -> TaskRecord:
-        data = await self._post_json(
-            f"{self._base}/midjourney/tasks", {"action": "retrieve", "id": task_id}, task_id=task_id
-        )
-        with _translate(lambda: (task_id, None)):
-            return TaskRecord.model_validate(data)
-
     async def retrieve_batch(
         self,
         ids: list[str] | None = None,
@@ -317,8 +310,8 @@ class ImagineClient:
             raise Unavailable(response.status_code, "malformed", "the upload answer carried no file_url")
         return url
 
-    async def _post_json(self, url: str, body: dict[str, Any], *, task_id: str | None = None) -> dict[str, Any]:
-        with _translate(lambda: (task_id, None)):
+    async def _post_json(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
+        with _translate():
             response = await self._http.post(
                 url, json=body, headers={**self._headers, "Accept": JSON}, timeout=httpx.Timeout(30.0)
             )

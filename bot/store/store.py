@@ -228,9 +228,6 @@ class Store(Tables):
         )
         return count == 1
 
-    async def forget_updates_before(self, cutoff: float) -> None:
-        await self._write("DELETE FROM seen_updates WHERE seen_at < ?", (cutoff,))
-
     async def hosted_url(self, file_key: str) -> str | None:
         row = await self._one(
             "SELECT url FROM hosted WHERE file_key = ? AND expires_at > ?", (file_key, time.time())
@@ -269,9 +266,6 @@ class Store(Tables):
                 (chat_id, media_group_id),
             )
         )
-
-    async def forget_albums_before(self, cutoff: float) -> None:
-        await self._write("DELETE FROM album_items WHERE created_at < ?", (cutoff,))
 
     async def prune(self, now: float, *, keep_days: float = 7.0) -> int:
         """Drop what nothing needs any more; returns the rows touched. Jobs, images and button
