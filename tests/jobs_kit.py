@@ -49,8 +49,10 @@ class Notes:
     def show_buttons(self, image: Image, buttons: tuple[Button, ...]) -> None:
         pass
 
-    def final_of(self, job_id: int) -> JobView | None:
-        return next((v for v in self.finished if v.job.id == job_id), None)
+    async def final_of(self, job_id: int, timeout: float = 5.0) -> JobView:
+        """The job's final view, waiting for it: the store records the end before the chat hears it."""
+        view: JobView = await until(lambda: next((v for v in self.finished if v.job.id == job_id), None), timeout)
+        return view
 
 
 def line(task_id: str, progress: int) -> dict[str, Any]:

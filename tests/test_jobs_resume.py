@@ -83,8 +83,8 @@ async def test_a_sent_job_never_found_is_interrupted_at_its_deadline(tmp_path: P
         await service.start()
         interrupted = await ended(store, job.id)
         assert interrupted.state is JobState.INTERRUPTED and interrupted.error == UNCONFIRMED.text
-        view = notes.final_of(job.id)
-        assert view is not None and [b.action for b in view.buttons] == ["retry"]
+        view = await notes.final_of(job.id)
+        assert [b.action for b in view.buttons] == ["retry"]
         assert upstream.submits == [] and len(upstream.queries) >= 2, "looked for it more than once"
 
 

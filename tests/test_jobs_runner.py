@@ -21,8 +21,8 @@ async def test_a_streamed_job_ends_with_its_picture_and_buttons(tmp_path: Path) 
     async with running(tmp_path, upstream) as (service, store, notes):
         job = await ended(store, (await imagine(service, "a fox --ar 3:2")).id)
         assert job.state is JobState.DONE and job.task_id == "t1"
-        view = notes.final_of(job.id)
-        assert view is not None and view.image is not None and view.image.is_grid
+        view = await notes.final_of(job.id)
+        assert view.image is not None and view.image.is_grid
         assert [b.action for b in view.buttons] == ["upscale1", "reroll"]
         assert any(v.job.progress == 50 for v in notes.updates), "progress was shown"
         assert upstream.submits == [{"prompt": "a fox --ar 3:2", "action": "generate", "timeout": 4}]
@@ -77,8 +77,8 @@ async def test_busy_retries_used_up_fail_with_retry(tmp_path: Path) -> None:
     async with running(tmp_path, upstream, dataclasses.replace(FAST, busy_retries=2)) as (service, store, notes):
         failed = await ended(store, (await imagine(service)).id)
         assert failed.state is JobState.FAILED and len(upstream.submits) == 3
-        view = notes.final_of(failed.id)
-        assert view is not None and [b.action for b in view.buttons] == ["retry"]
+        view = await notes.final_of(failed.id)
+        assert [b.action for b in view.buttons] == ["retry"]
 
 
 async def test_the_deadline_ends_a_job_that_never_answers(tmp_path: Path) -> None:
@@ -138,8 +138,8 @@ async def test_a_broken_stream_whose_task_never_ends_meets_the_deadline(tmp_path
     async with running(tmp_path, upstream, dataclasses.replace(FAST, deadline=0.4)) as (service, store, notes):
         failed = await ended(store, (await imagine(service)).id)
         assert failed.state is JobState.FAILED and failed.error == DEADLINE.text
-        view = notes.final_of(failed.id)
-        assert view is not None and [b.action for b in view.buttons] == ["retry"]
+        view = await notes.final_of(failed.id)
+        assert [b.action for b in view.buttons] == ["retry"]
 
 
 async def test_a_callback_reporting_failure_ends_the_job(tmp_path: Path) -> None:
