@@ -4,12 +4,12 @@ to `ADMIN_CHAT_ID`, or else to every admin privately, so a hundred failing jobs 
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 from collections.abc import Callable
 
 from bot.failures import Failure
+from bot.i18n import html
 
 log = logging.getLogger(__name__)
 Tell = Callable[[int, str], None]  # (chat id, HTML text): fire and forget
@@ -24,8 +24,10 @@ class Alerts:
         cooldown: float = 3600.0,
         down_after: float = 300.0,
         clock: Callable[[], float] = time.monotonic,
+        lang: str = "en",
     ) -> None:
         self._tell = tell
+        self._lang = lang
         self._recipients = recipients
         self._cooldown = cooldown
         self._down_after = down_after
@@ -38,8 +40,8 @@ class Alerts:
     def failure(self, failure: Failure) -> None:
         """A job failed for a reason the operator must fix (credit, token, endpoint)."""
         if failure.operator:
-            what = html.escape(failure.hint.removeprefix(" — ") or failure.text)
-            self._send(f"failure:{failure.code or failure.reason}", f"⚠️ <b>Midjourney jobs are failing</b>: {what}.")
+            what = (failure.fix or failure.msg).text(self._lang)
+            self._send(f"failure:{failure.code or failure.reason}", html(self._lang, "alert.failing", what=what))
 
     def upstream_failed(self) -> None:
         """An answer from AceData was an error or did not come; alert once it has lasted."""
@@ -50,12 +52,11 @@ class Alerts:
         if not self._down_told and now - self._failing_since >= self._down_after:
             self._down_told = True
             minutes = round((now - self._failing_since) / 60)
-            self._send("down", f"⚠️ <b>AceData has been failing for {minutes} min</b>: jobs cannot start. "
-                               "The bot keeps retrying; see its log (trace ids) for details.")  # fmt: skip
+            self._send("down", html(self._lang, "alert.down", minutes=minutes))
 
     def upstream_ok(self) -> None:
         if self._down_told:
-            self._send("up", "✅ AceData answers again.", cooldown=False)
+            self._send("up", html(self._lang, "alert.up"), cooldown=False)
         self._failing_since, self._down_told = None, False
 
     def _send(self, kind: str, text: str, *, cooldown: bool = True) -> None:

@@ -11,8 +11,9 @@ import enum
 from dataclasses import dataclass
 
 from bot.access import Access
-from bot.domain import Button, Job, Refusal, Refused, Requester
+from bot.domain import Button, Job, Refusal, Refused, Requester, Wishes
 from bot.jobs import REGION_ACTION, RETRY_ACTION, JobService
+from bot.jobs.service import AS_USUAL
 from bot.regions import RegionService
 from bot.store import Store
 
@@ -39,7 +40,9 @@ class ButtonService:
         self._regions = regions
         self._access = access
 
-    async def press(self, key: str, *, chat_id: int, chat_type: str, requester: Requester) -> PressOutcome:
+    async def press(
+        self, key: str, *, chat_id: int, chat_type: str, requester: Requester, wishes: Wishes = AS_USUAL
+    ) -> PressOutcome:
         button = await self._store.get_button(key)
         if button is None or button.chat_id != chat_id:
             return PressOutcome(Pressed.UNKNOWN)
@@ -49,13 +52,13 @@ class ButtonService:
             await self._regions.open(button, requester)
             return PressOutcome(Pressed.PICK_REGION, button)
         if button.action == RETRY_ACTION:
-            return self._outcome(button, await self._jobs.retry(button.job_id or 0, requester))
+            return self._outcome(button, await self._jobs.retry(button.job_id or 0, requester, wishes))
         image = await self._store.get_image(button.image_id)
         if image is None:
             return PressOutcome(Pressed.UNKNOWN)
         started = await self._jobs.start_action(
             image, button.action, chat_id=chat_id, chat_type=chat_type, requester=requester,
-            reply_to=button.message_id, button_key=key,
+            reply_to=button.message_id, button_key=key, wishes=wishes,
         )  # fmt: skip
         if not isinstance(started, Refused):
             await self._jobs.refresh_buttons(image)

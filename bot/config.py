@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     daily_limit_per_chat: int = Field(0, ge=0, le=1_000_000)
     admin_chat_id: int | None = None
     tz: str = "UTC"  # the day the daily limits count in
+    default_language: str = "en"  # for people whose Telegram language is neither English nor Chinese
 
     # The built-in web server and picture hosting.
     public_url: str | None = None
@@ -80,6 +81,14 @@ class Settings(BaseSettings):
     @classmethod
     def _optional_id(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("default_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        value = (value or "en").lower()
+        if value not in ("en", "zh"):
+            raise ValueError("must be en or zh")
+        return value
 
     @field_validator("tz")
     @classmethod

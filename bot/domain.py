@@ -14,10 +14,11 @@ class JobState(enum.StrEnum):
     DONE = "done"
     FAILED = "failed"
     INTERRUPTED = "interrupted"  # sent, but its task was never confirmed or found upstream
+    CANCELLED = "cancelled"  # its owner cancelled it while it waited: never submitted
 
     @property
     def finished(self) -> bool:
-        return self in {JobState.DONE, JobState.FAILED, JobState.INTERRUPTED}
+        return self in {JobState.DONE, JobState.FAILED, JobState.INTERRUPTED, JobState.CANCELLED}
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,22 @@ class Picture:
 
 @dataclass(frozen=True)
 class Requester:
-    """Who asked, as the chat shows them; `username` without the @."""
+    """Who asked, as the chat shows them; `username` without the @; `lang` is the language their
+    messages are written in ("en" or "zh")."""
 
     user_id: int
     first_name: str
     username: str | None = None
+    lang: str = "en"
+
+
+@dataclass(frozen=True)
+class Wishes:
+    """How a person wants their jobs run, from their /settings (a prompt's own --fast/--relax wins)."""
+
+    mode: str | None = None  # fast | relax | turbo; None: upstream's default (fast)
+    translate: bool = True  # send Chinese (Japanese, Korean) prompts with `translation: true`
+    notify: bool = False  # the result comes as a new message (Telegram notifies), not as an edit
 
 
 @dataclass
@@ -66,15 +78,16 @@ class Job:
     sources: tuple[Picture, ...] = ()  # pictures for an image prompt or blend, in order
     callback_secret: str | None = None  # path secret of this job's AceData callback URL
     trace_id: str | None = None  # upstream's trace id for the last submit (finds a task whose id never came)
+    translate: bool = True  # CJK text goes with `translation: true`
+    notify: bool = False  # deliver the result as a new message
 
     @property
     def title(self) -> str:
-        """The prompt as people see it; pictures are counted, not linked."""
+        """The prompt as people see it, in any language; pictures are counted, not linked."""
         if not self.sources:
             return self.prompt
-        count = len(self.sources)
-        pictures = f"{count} image{'s' if count > 1 else ''}"
-        return f"[{pictures}] {self.prompt}" if self.prompt else f"Blend of {pictures}"
+        pictures = f"🖼×{len(self.sources)}"
+        return f"{pictures} {self.prompt}" if self.prompt else pictures
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,7 @@ class Image:
     prompt: str = ""
     chat_id: int | None = None
     message_id: int | None = None
+    lang: str = "en"  # of the message that shows it
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,16 @@
 """What the user reads when a job fails, and whether the operator must hear about it.
 
-Pure mapping from the Imagine error tree (or an upstream error code) to a short message; the
-mapping is total: any `ImagineError` gets a sensible text.
+Pure mapping from the Imagine error tree (or an upstream error code) to a catalogue message (said
+in the user's language when the job fails); the mapping is total: any `ImagineError` gets one.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
+from bot.i18n import Msg
 from bot.imagine import (
     ConnectionLost,
     GenerationTimeout,
@@ -22,60 +24,68 @@ from bot.imagine import (
     TaskFailed,
 )
 
-MISCONFIGURED = "Drawing is not available right now. Please tell the bot's admin."
-BUSY = "Midjourney is too busy right now. Please try again in a few minutes."
-
 
 @dataclass(frozen=True)
 class Failure:
-    text: str
+    msg: Msg  # what the user reads, in their language
     operator: bool = False  # the operator must fix something (token, endpoint, credit)
     retryable: bool = False  # the same request may well work later: offer a Retry button
     code: str | None = None  # upstream's error code, for the operator's hint
     reason: str = "failed"  # a short key for the operator's statistics ("failures by reason")
 
     @property
+    def text(self) -> str:
+        """In English, for the log."""
+        return self.msg.text("en")
+
+    def said(self, lang: str) -> str:
+        return self.msg.text(lang)
+
+    @property
+    def fix(self) -> Msg | None:
+        """What the operator should do (never shown to users), or None."""
+        key = _HINTS.get(self.code or "")
+        return Msg(key) if key else None
+
+    @property
     def hint(self) -> str:
-        """What the operator should do, for the log (never shown to users)."""
-        fix = _HINTS.get(self.code or "")
-        return f" — {fix}" if fix else ""
+        """The fix in English, for the log."""
+        fix = self.fix
+        return f" — {fix.text('en')}" if fix else ""
 
 
-DEADLINE = Failure("This took too long and was stopped. Please try again.", retryable=True, reason="deadline")
-UNCONFIRMED = Failure(
-    "Midjourney never confirmed this request, so it was not sent again. Tap Retry to send it.",
-    retryable=True,
-    reason="unconfirmed",
-)
-INTERNAL = Failure("Something went wrong inside the bot. Please try again.", retryable=True, reason="internal")
+def _failure(key: str, **fields: Any) -> Failure:
+    return Failure(Msg(key), **fields)
 
-_TOKEN = "check ACEDATA_API_TOKEN: it must be a valid token of AceData's Midjourney Imagine API"
+
+MISCONFIGURED = Msg("fail.misconfigured")
+BUSY = Msg("fail.busy")
+DEADLINE = _failure("fail.deadline", retryable=True, reason="deadline")
+UNCONFIRMED = _failure("fail.unconfirmed", retryable=True, reason="unconfirmed")
+INTERNAL = _failure("fail.internal", retryable=True, reason="internal")
+
 _HINTS: dict[str, str] = {
-    "invalid_token": _TOKEN,
-    "token_expired": _TOKEN + " (this one has expired)",
-    "no_token": _TOKEN + " (none reached AceData)",
-    "token_mismatched": "ACEDATA_API_TOKEN belongs to another AceData service: acquire the Midjourney "
-    "Imagine API's own token",
-    "api_not_implemented": "ACEDATA_API_URL does not serve this endpoint: it should be https://api.acedata.cloud",
-    "no_api": "ACEDATA_API_URL does not serve this endpoint: it should be https://api.acedata.cloud",
-    "used_up": "the AceData credit is used up: top it up on platform.acedata.cloud",
-    "disabled": "the AceData application is disabled: see platform.acedata.cloud",
+    "invalid_token": "hint.token",
+    "token_expired": "hint.token_expired",
+    "no_token": "hint.no_token",
+    "token_mismatched": "hint.token_mismatched",
+    "api_not_implemented": "hint.endpoint",
+    "no_api": "hint.endpoint",
+    "used_up": "hint.used_up",
+    "disabled": "hint.disabled",
 }
 _MISCONFIGURED_CODES = ("invalid_token", "token_expired", "no_token", "token_mismatched", "api_not_implemented",
                         "no_api")  # fmt: skip
 
 _BY_CODE: dict[str, Failure] = {
-    "forbidden": Failure("Midjourney's moderation rejected this prompt. Please reword it.", reason="moderated"),
-    "used_up": Failure(
-        "The bot's Midjourney credit is used up. Please tell the bot's admin, then tap Retry.", operator=True,
-        retryable=True, code="used_up", reason="credit",
-    ),
-    "disabled": Failure(
-        "The bot's Midjourney access is disabled. Please tell the bot's admin.", operator=True, code="disabled",
-        reason="disabled",
-    ),
-    **{code: Failure(MISCONFIGURED, operator=True, code=code, reason="misconfigured") for code in _MISCONFIGURED_CODES},
-    "timeout": Failure("Midjourney took too long to draw this. Please try again.", retryable=True, reason="timeout"),
+    "forbidden": _failure("fail.moderated", reason="moderated"),
+    "used_up": _failure("fail.used_up", operator=True, retryable=True, code="used_up", reason="credit"),
+    "disabled": _failure("fail.disabled", operator=True, code="disabled", reason="disabled"),
+    **{
+        code: Failure(MISCONFIGURED, operator=True, code=code, reason="misconfigured")
+        for code in _MISCONFIGURED_CODES
+    },
+    "timeout": _failure("fail.timeout", retryable=True, reason="timeout"),
     "too_many_requests": Failure(BUSY, retryable=True, reason="busy"),
     "rate_limited": Failure(BUSY, retryable=True, reason="busy"),
 }
@@ -90,10 +100,8 @@ def rejected(message: str) -> Failure:
     found = _UNRECOGNIZED.search(message or "")
     names = re.findall(r"`([^`\s]{1,40})`", found.group(1))[:5] if found else []
     if names:
-        return Failure(f"Midjourney does not know these parameters: {', '.join(names)}. Please check the prompt.",
-                       reason="rejected")  # fmt: skip
-    return Failure("Midjourney could not do this request. Please check the prompt and its --parameters.",
-                   reason="rejected")  # fmt: skip
+        return Failure(Msg("fail.unknown_params", {"names": ", ".join(names)}), reason="rejected")
+    return _failure("fail.rejected", reason="rejected")
 
 
 def for_code(code: str, message: str) -> Failure:
@@ -103,9 +111,9 @@ def for_code(code: str, message: str) -> Failure:
     if code == "bad_request":
         return rejected(message)
     if code in ("cancelled", "canceled"):
-        return Failure("Midjourney cancelled this task. Please try again.", retryable=True, reason="cancelled")
+        return _failure("fail.cancelled", retryable=True, reason="cancelled")
     # Upstream's words for codes we do not know stay in the operator's log.
-    return Failure("Midjourney could not draw this. Please try again.", retryable=True, code=code, reason="upstream")
+    return _failure("fail.upstream", retryable=True, code=code, reason="upstream")
 
 
 def explain(error: ImagineError) -> Failure:
@@ -116,8 +124,7 @@ def explain(error: ImagineError) -> Failure:
     if isinstance(error, InvalidRequest):
         if error.code == "bad_request":  # the prompt's own fault, e.g. an unknown --parameter
             return rejected(error.message)
-        return Failure("Midjourney refused this request. Please check the prompt and its --parameters.",
-                       code=error.code, reason="rejected")  # fmt: skip
+        return _failure("fail.refused", code=error.code, reason="rejected")
     if isinstance(error, QuotaExhausted | Moderated):
         return for_code(error.code, error.message)
     if isinstance(error, RateLimited):
@@ -125,9 +132,8 @@ def explain(error: ImagineError) -> Failure:
     if isinstance(error, GenerationTimeout):
         return _BY_CODE["timeout"]
     if isinstance(error, ConnectionLost):
-        return Failure("Could not reach Midjourney. Please try again in a minute.", retryable=True, reason="network")
-    return Failure("Midjourney had a temporary problem. Please try again in a minute.", retryable=True,
-                   reason="upstream")  # fmt: skip
+        return _failure("fail.network", retryable=True, reason="network")
+    return _failure("fail.temporary", retryable=True, reason="upstream")
 
 
 def upstream_detail(error: ImagineError) -> str:

@@ -19,6 +19,7 @@ from typing import Protocol
 import httpx
 
 from bot.domain import Picture
+from bot.i18n import Msg
 from bot.imagine import ImagineClient, ImagineError
 from bot.store import Store
 
@@ -47,11 +48,13 @@ async def download(http: httpx.AsyncClient, url: str, limit: int) -> bytes:
 
 
 class MediaError(Exception):
-    """A picture we cannot use; the message tells the user what to do instead. `retryable` when
-    the same picture may well work later (a failed upload), not when it never will (a PDF)."""
+    """A picture we cannot use; `msg` tells the user what to do instead (a catalogue message).
+    `retryable` when the same picture may well work later (a failed upload), not when it never will
+    (a PDF)."""
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
-        super().__init__(message)
+    def __init__(self, key: str, *, retryable: bool = False, **args: object) -> None:
+        self.msg = Msg(key, args)
+        super().__init__(self.msg.text("en"))  # the log's words
         self.retryable = retryable
 
 
@@ -64,8 +67,8 @@ def sniff(data: bytes) -> str:
     if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp"
     if data[:6] in (b"GIF87a", b"GIF89a"):
-        raise MediaError("Animated GIFs can't be used. Please send a still picture (JPG, PNG or WebP).")
-    raise MediaError("That file is not a picture Midjourney can use. Please send a JPG, PNG or WebP image.")
+        raise MediaError("media.gif")
+    raise MediaError("media.unusable")
 
 
 class Host(Protocol):
@@ -85,7 +88,7 @@ class AceDataHost:
             return await self._client.upload(data, f"image.{ext}", MIME[ext])
         except ImagineError as exc:
             log.warning("file upload failed: %s", exc)
-            raise MediaError("Could not upload your picture for Midjourney. Please try again.", retryable=True) from exc
+            raise MediaError("media.upload_failed", retryable=True) from exc
 
 
 class LocalHost:
@@ -147,7 +150,7 @@ class MediaService:
         if picture.url:
             return picture.url
         if not picture.file_id:
-            raise MediaError("That picture could not be found.")
+            raise MediaError("media.not_found")
         key = picture.file_unique_id or picture.file_id
         cached = await self._store.hosted_url(key)
         if cached:
@@ -156,9 +159,9 @@ class MediaService:
             data = await self._fetch(picture.file_id)
         except Exception as exc:
             log.warning("downloading a user picture failed: %s", type(exc).__name__)
-            raise MediaError("Could not download your picture from Telegram. Please send it again.") from exc
+            raise MediaError("media.download_failed") from exc
         if len(data) > MAX_IMAGE_BYTES:
-            raise MediaError("That picture is larger than 20 MB. Please send a smaller one.")
+            raise MediaError("media.too_large")
         url = await self._host.put(data, sniff(data))
         # Reuse for a little less than the host keeps it, so a reused URL never dies mid-job.
         await self._store.save_hosted(key, url, time.time() + self._ttl * 0.9)

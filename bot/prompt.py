@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.i18n import Msg
+
 MAX_IMAGE_URLS = 5
 MAX_PROMPT_CHARS = 4000
 MODES = ("fast", "relax", "turbo")
@@ -41,7 +43,11 @@ def clean_text(text: str) -> str:
 
 
 class PromptError(ValueError):
-    """A message for the user explaining what to fix."""
+    """What the user should fix, as a catalogue message (`bot.i18n`) said in their language."""
+
+    def __init__(self, key: str, **args: object) -> None:
+        self.msg = Msg(key, args)
+        super().__init__(self.msg.text("en"))  # the log's words
 
 
 @dataclass(frozen=True)
@@ -63,10 +69,10 @@ def _number(name: str, value: str, low: float, high: float, *, integer: bool = F
     try:
         number = int(value) if integer else float(value)
     except ValueError:
-        kind = "a whole number" if integer else "a number"
-        raise PromptError(f"--{name} needs {kind} from {low:g} to {high:g}, not “{value}”.") from None
+        kind = "prompt.whole_number" if integer else "prompt.number"
+        raise PromptError(kind, name=name, low=f"{low:g}", high=f"{high:g}", value=value) from None
     if not low <= number <= high:
-        raise PromptError(f"--{name} must be from {low:g} to {high:g}, not {value}.")
+        raise PromptError("prompt.range", name=name, low=f"{low:g}", high=f"{high:g}", value=value)
 
 
 def _check_param(name: str, value: str) -> None:
@@ -75,7 +81,7 @@ def _check_param(name: str, value: str) -> None:
         if not re.fullmatch(r"\d{1,4}:\d{1,4}", first) or "0" in {
             p.lstrip("0") or "0" for p in first.split(":")
         }:
-            raise PromptError(f"--{name} needs a ratio like 3:2 or 16:9, not “{first or 'nothing'}”.")
+            raise PromptError("prompt.ratio", name=name, value=first or "…")
     elif name in {"chaos", "c"}:
         _number(name, first, 0, 100, integer=True)
     elif name in {"stylize", "s"}:
@@ -90,11 +96,16 @@ def _check_param(name: str, value: str) -> None:
         _number(name, first, 10, 100, integer=True)
     elif name in {"q", "quality"}:
         if first not in {".25", "0.25", ".5", "0.5", "1", "2", "4"}:
-            raise PromptError(f"--{name} must be one of .25, .5, 1, 2 or 4, not “{first or 'nothing'}”.")
+            raise PromptError("prompt.quality", name=name, value=first or "…")
     elif name in {"v", "version"}:
         _number(name, first, 1, 10)
     elif name in {"no", "sref", "cref", "style", "p", "profile"} and not first:
-        raise PromptError(f"--{name} needs a value.")
+        raise PromptError("prompt.needs_value", name=name)
+
+
+def params_of(text: str) -> list[tuple[str, str]]:
+    """The `--name value` pairs of a text, in order, names lower-cased."""
+    return [(m.group(1).lower(), (m.group(2) or "").strip()) for m in _PARAM.finditer(text)]
 
 
 def parse_prompt(raw: str, *, pictures: int = 0, blend: bool = False) -> Prompt:
@@ -107,20 +118,18 @@ def parse_prompt(raw: str, *, pictures: int = 0, blend: bool = False) -> Prompt:
         head, _, tail = f" {text}".partition(" --")
         text = f"{head} --{tail.translate(_FULL_WIDTH)}".strip()
     if len(text) > MAX_PROMPT_CHARS:
-        raise PromptError(f"The prompt is too long ({len(text)} characters; at most {MAX_PROMPT_CHARS}).")
+        raise PromptError("prompt.too_long", length=len(text), limit=MAX_PROMPT_CHARS)
     words = text.split(" ") if text else []
     urls: list[str] = []
     while words and _URL.match(words[0]):
         urls.append(words.pop(0))
     if len(urls) + pictures > MAX_IMAGE_URLS:
-        raise PromptError(
-            f"At most {MAX_IMAGE_URLS} images fit in one prompt; I found {len(urls) + pictures}."
-        )
+        raise PromptError("prompt.too_many_images", limit=MAX_IMAGE_URLS, found=len(urls) + pictures)
     if any(
         w.lower().startswith(("http:", "https:", "ftp:", "file:", "data:")) and not _URL.match(w)
         for w in urls
     ):
-        raise PromptError("Image links must be plain http(s) URLs.")
+        raise PromptError("prompt.plain_links")
     rest = " ".join(words)
 
     mode: str | None = None
@@ -129,7 +138,7 @@ def parse_prompt(raw: str, *, pictures: int = 0, blend: bool = False) -> Prompt:
         name, value = match.group(1).lower(), (match.group(2) or "").strip()
         if name in MODES:
             if mode and mode != name:
-                raise PromptError("Choose one of --fast, --relax or --turbo.")
+                raise PromptError("prompt.one_speed")
             mode = name
             continue
         _check_param(name, value)
@@ -139,7 +148,5 @@ def parse_prompt(raw: str, *, pictures: int = 0, blend: bool = False) -> Prompt:
         rest = " ".join(rest.split())
     description = _PARAM.sub(" ", rest).strip()
     if not description and not blend and len(urls) + pictures < 2:
-        raise PromptError(
-            "Describe the picture before the --parameters, e.g. /imagine a red fox in snow --ar 3:2"
-        )
+        raise PromptError("prompt.describe_first")
     return Prompt(text=rest, image_urls=tuple(urls), mode=mode, params=params)

@@ -21,9 +21,10 @@ from typing import Protocol
 import httpx
 from PIL import Image as PILImage
 
-from bot import render
-from bot.domain import Button, Image, Picker, Refused, Requester
+from bot import panels, render
+from bot.domain import Button, Image, Picker, Refused, Requester, Wishes
 from bot.jobs import REGION_ACTION, JobService
+from bot.jobs.service import AS_USUAL
 from bot.mask import CELLS, mask_base64, mask_from_drawing, overlay_jpeg
 from bot.media import MAX_IMAGE_BYTES, download
 from bot.prompt import clean_text
@@ -102,13 +103,13 @@ class RegionService:
             return Outcome(Answer.NOT_YOURS, picker.owner)
         return picker
 
-    async def act(self, key: str, op: str, user: Requester, chat_type: str) -> Outcome:
+    async def act(self, key: str, op: str, user: Requester, chat_type: str, wishes: Wishes = AS_USUAL) -> Outcome:
         async with self._lock(key):
             picker = await self._editable(key, user)
             if isinstance(picker, Outcome):
                 return picker
             if op == "ok":
-                return await self._submit(picker, user, chat_type)
+                return await self._submit(picker, user, chat_type, wishes)
             if op == "x":
                 picker = replace(picker, state="cancelled")
                 answer = Answer.CANCELLED
@@ -143,7 +144,7 @@ class RegionService:
 
     # internals
 
-    async def _submit(self, picker: Picker, user: Requester, chat_type: str) -> Outcome:
+    async def _submit(self, picker: Picker, user: Requester, chat_type: str, wishes: Wishes) -> Outcome:
         if not picker.cells:
             return Outcome(Answer.EMPTY)
         image = await self._store.get_image(picker.image_id)
@@ -151,14 +152,14 @@ class RegionService:
             return Outcome(Answer.CLOSED)
         width, height = await self._full_size(image)
         mask = await asyncio.to_thread(mask_base64, width, height, sorted(picker.cells))
-        return await self._start(picker, image, mask, user, chat_type)
+        return await self._start(picker, image, mask, user, chat_type, wishes)
 
     async def _start(
-        self, picker: Picker, image: Image, mask: str, user: Requester, chat_type: str
+        self, picker: Picker, image: Image, mask: str, user: Requester, chat_type: str, wishes: Wishes
     ) -> Outcome:
         started = await self._jobs.start_action(
             image, REGION_ACTION, chat_id=picker.chat_id, chat_type=chat_type, requester=user,
-            reply_to=picker.message_id, mask=mask, prompt=picker.prompt,
+            reply_to=picker.message_id, mask=mask, prompt=picker.prompt, wishes=wishes,
         )  # fmt: skip
         if isinstance(started, Refused):
             return Outcome(Answer.REFUSED, refused=started)
@@ -197,12 +198,12 @@ class RegionService:
 
     async def _spec(self, picker: Picker) -> render.MessageSpec:
         if picker.state != "open":
-            return render.picker_message(picker, None)
+            return panels.picker_message(picker, None)
         picture = await self._picture(picker.image_id)
         overlay = await asyncio.to_thread(overlay_jpeg, picture, sorted(picker.cells))
         # Telegram allows Mini App buttons in private chats only.
         draw_url = f"{self._draw_base}/{picker.key}" if self._draw_base and picker.chat_id > 0 else None
-        return render.picker_message(picker, overlay, draw_url)
+        return panels.picker_message(picker, overlay, draw_url)
 
     async def page_data(self, key: str) -> tuple[Picker, Image] | None:
         """What the Draw mask page shows: an open picker and its image."""
@@ -212,7 +213,9 @@ class RegionService:
         image = await self._store.get_image(picker.image_id)
         return (picker, image) if image is not None else None
 
-    async def submit_drawing(self, key: str, user: Requester, drawing: bytes, prompt: str | None) -> Outcome:
+    async def submit_drawing(
+        self, key: str, user: Requester, drawing: bytes, prompt: str | None, wishes: Wishes = AS_USUAL
+    ) -> Outcome:
         """The Mini App's freehand mask (the caller has verified Telegram's signature)."""
         async with self._lock(key):
             picker = await self._editable(key, user)
@@ -227,7 +230,7 @@ class RegionService:
                 return Outcome(Answer.EMPTY)
             if prompt and clean_text(prompt):
                 picker = replace(picker, prompt=clean_text(prompt)[:1000])
-            return await self._start(picker, image, mask, user, "private")
+            return await self._start(picker, image, mask, user, "private", wishes)
 
     async def _picture(self, image_id: str) -> bytes:
         if image_id in self._pictures:

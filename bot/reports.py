@@ -1,74 +1,69 @@
-"""Texts for the operator's commands (/allow, /deny, /limit, /stats): pure functions, HTML."""
+"""Texts for the operator's commands (/allow, /deny, /limit, /stats), in the admin's language:
+pure functions, HTML."""
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.access import AccessConfig, Stats
+from bot.i18n import Html, html, text
 from bot.store.usage import AccessEntry
 
-USAGE = (
-    "Admin commands: <code>/allow &lt;user or chat id&gt;</code> (or as a reply), "
-    "<code>/deny &lt;id&gt;</code>, <code>/allow</code> alone lists the run-time entries, "
-    "<code>/limit &lt;user id&gt; &lt;jobs a day | default&gt;</code>, <code>/stats</code>."
-)
+
+def usage(lang: str) -> str:
+    return html(lang, "admin.usage")
 
 
-PRIVATE_ONLY = "📬 Reports name people and their usage, so I give them only in a private chat: send it to me there."
-ADMIN_ALWAYS = "That user is an admin: admins are always allowed (remove them from ADMIN_USER_IDS instead)."
+def private_only(lang: str) -> str:
+    return html(lang, "admin.private_only")
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def admin_always(lang: str) -> str:
+    return html(lang, "admin.admin_always")
 
 
-def _who(target: int) -> str:
-    return f"chat <code>{target}</code>" if target < 0 else f"user <code>{target}</code>"
+def _who(target: int, lang: str) -> Html:
+    return Html(html(lang, "admin.chat" if target < 0 else "admin.user", id=target))
 
 
-def changed(target: int, allowed: bool) -> str:
-    if allowed:
-        return f"✅ {_who(target)} may use the bot now (kept across restarts)."
-    return f"🚫 {_who(target)} may not use the bot now (kept across restarts)."
+def changed(target: int, allowed: bool, lang: str) -> str:
+    return html(lang, "admin.allowed" if allowed else "admin.denied", who=_who(target, lang))
 
 
-def limit_set(user_id: int, daily: int | None, default: int) -> str:
+def limit_set(user_id: int, daily: int | None, default: int, lang: str) -> str:
     if daily is None:
-        rule = f"the default ({default or 'no limit'})"
+        rule = text(lang, "admin.limit_default", default=default or text(lang, "admin.no_limit"))
     else:
-        rule = "no limit" if daily == 0 else f"{daily} jobs a day"
-    return f"📏 Daily limit of user <code>{user_id}</code>: {rule}."
+        rule = text(lang, "admin.no_limit") if daily == 0 else text(lang, "admin.per_day", count=daily)
+    return html(lang, "admin.limit_set", user_id=user_id, rule=rule)
 
 
-def entries(found: list[AccessEntry], config: AccessConfig, tz: ZoneInfo) -> str:
-    mode = (
-        "open to everyone (ALLOWED_USER_IDS and ALLOWED_CHAT_IDS are empty)"
-        if not config.users and not config.chats
-        else f"{_plural(len(config.users), 'user')} and {_plural(len(config.chats), 'chat')} allowed in .env"
-    )
-    lines = [f"<b>Access</b>: {mode}; {_plural(len(config.admins), 'admin')}."]
+def entries(found: list[AccessEntry], config: AccessConfig, tz: ZoneInfo, lang: str) -> str:
+    if not config.users and not config.chats:
+        mode = text(lang, "admin.open")
+    else:
+        mode = text(lang, "admin.listed", users=len(config.users), chats=len(config.chats))
+    lines = [html(lang, "admin.access", mode=mode, admins=len(config.admins))]
     if not found:
-        lines.append("No run-time /allow or /deny entries.")
+        lines.append(html(lang, "admin.no_entries"))
     for entry in found:
         when = datetime.fromtimestamp(entry.created_at, tz).strftime("%Y-%m-%d %H:%M")
-        lines.append(f"{'✅' if entry.allowed else '🚫'} {_who(entry.target)} ({when})")
+        lines.append(f"{'✅' if entry.allowed else '🚫'} {_who(entry.target, lang)} ({when})")
     return "\n".join(lines)
 
 
-def stats(report: Stats, tz: ZoneInfo) -> str:
-    lines = [f"📊 <b>Jobs today</b>: {report.today} · <b>in progress now</b>: {report.waiting}"]
-    lines.append("<b>Last 7 days</b>: " + ", ".join(f"{day[5:]} {count}" for day, count in report.days))
-    if report.failures:
-        lines.append("<b>Failures</b> (7 days): " + ", ".join(f"{reason} {n}" for reason, n in report.failures))
-    else:
-        lines.append("<b>Failures</b> (7 days): none")
+def stats(report: Stats, tz: ZoneInfo, lang: str) -> str:
+    none = text(lang, "admin.none")
+    lines = [html(lang, "admin.stats_today", today=report.today, waiting=report.waiting)]
+    lines.append(html(lang, "admin.stats_days", days=", ".join(f"{day[5:]} {count}" for day, count in report.days)))
+    failures = ", ".join(f"{reason} {n}" for reason, n in report.failures) or none
+    lines.append(html(lang, "admin.stats_failures", failures=failures))
     if report.users:
-        lines.append("<b>Busiest users</b>:")
-        lines += [f"  {html.escape(name)} (<code>{uid}</code>): {n}" for name, uid, n in report.users]
+        lines.append(html(lang, "admin.stats_users"))
+        lines += [html(lang, "admin.row", name=name, id=uid, count=n) for name, uid, n in report.users]
     if report.chats:
-        lines.append("<b>Busiest chats</b>:")
-        lines += [f"  {html.escape(title)} (<code>{cid}</code>): {n}" for title, cid, n in report.chats]
-    lines.append(f"<i>Days in {tz.key}.</i>")
+        lines.append(html(lang, "admin.stats_chats"))
+        lines += [html(lang, "admin.row", name=title, id=cid, count=n) for title, cid, n in report.chats]
+    lines.append(html(lang, "admin.stats_zone", zone=tz.key))
     return "\n".join(lines)

@@ -24,8 +24,10 @@ from bot.imagine import ImagineClient
 from bot.jobs import JobConfig, JobService, Notifier
 from bot.loopwatch import LoopWatch
 from bot.media import AceDataHost, Fetch, Host, LocalHost, MediaService
+from bot.profiles import Profiles
 from bot.regions import Display, RegionService
 from bot.store import Store
+from bot.suggestions import Suggestions
 from bot.tasks import TaskSet
 from bot.web import CALLBACK_PATH, WebServer, callback_route, media_route
 from bot.webapp import WEBAPP_PATH, webapp_routes
@@ -61,6 +63,8 @@ class Services:
     jobs: JobService
     regions: RegionService
     buttons: ButtonService
+    profiles: Profiles
+    suggestions: Suggestions
     web: WebServer | None
     loopwatch: LoopWatch
     tasks: TaskSet = field(default_factory=TaskSet)
@@ -75,6 +79,7 @@ class Services:
         """Stop background work (its state is in SQLite) and close clients; the chat's own
         sender is stopped by its owner before this."""
         await self.tasks.close()
+        await self.suggestions.aclose()
         await self.regions.aclose()
         await self.jobs.stop()
         if self.web is not None:
@@ -115,9 +120,11 @@ async def build_services(
     callback_base = f"{settings.public_url}{CALLBACK_PATH}" if settings.acedata_callback else None
     access = Access(store, access_config(settings))
     recipients = (settings.admin_chat_id,) if settings.admin_chat_id else tuple(sorted(settings.admin_user_ids))
-    alerts = Alerts(chat.say, recipients)
-    jobs = JobService(store, client, chat, _job_config(settings, callback_base),
-                      pictures=MediaService(store, host, fetch, ttl), access=access, alerts=alerts)  # fmt: skip
+    alerts = Alerts(chat.say, recipients, lang=settings.default_language)
+    pictures = MediaService(store, host, fetch, ttl)
+    jobs = JobService(store, client, chat, _job_config(settings, callback_base), pictures=pictures, access=access,
+                      alerts=alerts)  # fmt: skip
+    profiles = Profiles(store, settings.default_language)
     if callback_base:
         routes.append(callback_route(jobs))
     draw_base = None
@@ -125,13 +132,14 @@ async def build_services(
         draw_base = f"{settings.public_url}{WEBAPP_PATH}"  # Mini Apps must be served over https
     regions = RegionService(store, jobs, chat, http, draw_base)
     if settings.public_url:
-        routes.extend(webapp_routes(regions, settings.telegram_bot_token.get_secret_value()))
+        routes.extend(webapp_routes(regions, profiles, settings.telegram_bot_token.get_secret_value()))
     web = WebServer(settings.http_host, settings.http_port, routes, background) if settings.web_server_needed else None
     loopwatch = LoopWatch()
     loopwatch.start()
     services = Services(
         settings=settings, http=http, store=store, access=access, jobs=jobs, regions=regions,
-        buttons=ButtonService(store, jobs, regions, access), web=web, loopwatch=loopwatch,
+        buttons=ButtonService(store, jobs, regions, access), profiles=profiles,
+        suggestions=Suggestions(store, client, pictures, chat, jobs, access, alerts), web=web, loopwatch=loopwatch,
     )  # fmt: skip
     return services, chat
 

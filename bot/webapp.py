@@ -17,6 +17,7 @@ import html
 import json
 import logging
 import time
+from dataclasses import replace
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -24,7 +25,9 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from bot.domain import Requester
+from bot.i18n import language_of
 from bot.mask import BadDrawing
+from bot.profiles import Profiles
 from bot.regions import Answer, RegionService
 from bot.web import TooLarge, read_capped, too_large
 
@@ -54,7 +57,8 @@ def check_init_data(init_data: str, bot_token: str, *, now: float | None = None)
     try:
         auth_date = float(fields["auth_date"])
         user = json.loads(fields["user"])
-        requester = Requester(int(user["id"]), str(user.get("first_name") or "someone"), user.get("username"))
+        requester = Requester(int(user["id"]), str(user.get("first_name") or "someone"), user.get("username"),
+                              language_of(user.get("language_code")))  # fmt: skip
     except (KeyError, ValueError, TypeError) as exc:
         raise InitDataError("incomplete init data") from exc
     age = (now or time.time()) - auth_date
@@ -65,7 +69,7 @@ def check_init_data(init_data: str, bot_token: str, *, now: float | None = None)
     return requester
 
 
-def webapp_routes(regions: RegionService, bot_token: str) -> list[Route]:
+def webapp_routes(regions: RegionService, profiles: Profiles, bot_token: str) -> list[Route]:
     async def page(request: Request) -> Response:
         found = await regions.page_data(request.path_params["key"])
         if found is None:
@@ -96,8 +100,10 @@ def webapp_routes(regions: RegionService, bot_token: str) -> list[Route]:
         if not drawing:
             return JSONResponse({"ok": False, "error": "bad drawing"}, status_code=400)
         prompt = body.get("prompt") if isinstance(body.get("prompt"), str) else None
+        profile = await profiles.get(user.user_id)
+        user = replace(user, lang=profile.lang or user.lang)
         try:
-            outcome = await regions.submit_drawing(request.path_params["key"], user, drawing, prompt)
+            outcome = await regions.submit_drawing(request.path_params["key"], user, drawing, prompt, profile.wishes)
         except BadDrawing as exc:
             log.info("Mini App drawing refused: %s", exc)
             return JSONResponse({"ok": False, "error": "bad drawing"}, status_code=400)

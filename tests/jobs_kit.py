@@ -42,9 +42,9 @@ class Notes:
         self.updates.append(view)
 
     async def finish(self, view: JobView) -> int:
+        """Like the Telegram notifier: a job whose first message never went out gets a new one."""
         self.finished.append(view)
-        assert view.job.message_id is not None
-        return view.job.message_id
+        return view.job.message_id if view.job.message_id is not None else next(self._ids)
 
     def show_buttons(self, image: Image, buttons: tuple[Button, ...]) -> None:
         pass

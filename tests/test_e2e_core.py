@@ -75,7 +75,7 @@ def test_group_imagine_buttons_and_restart(
     states = [h["caption"] or h["text"] for h in grid.history]
     assert any("%" in s for s in states), states
     assert any(h["photo"] and "%" in (h["caption"] or "") for h in grid.history), "a preview was shown"
-    assert grid.caption == "<b>a red fox in snow --ar 3:2</b> – @ann"
+    assert grid.caption == "<b>a red fox in snow --ar 3:2</b> – @ann (fast)"
     assert labels(grid) == [["U1", "U2", "U3", "U4", "🔄"], ["V1", "V2", "V3", "V4"], ["🔗 Full size"]]
     generate = imagine_requests(ace, "generate")
     assert generate == [{"prompt": "a red fox in snow --ar 3:2", "action": "generate", "timeout": 540}]
@@ -137,11 +137,8 @@ def test_help_menu_and_privacy_of_logs(
     tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
 ) -> None:
     bot = make_bot(LOG_LEVEL="DEBUG").start()
-    assert [c["command"] for c in tg.calls_of("setMyCommands")[0].params["commands"]] == [
-        "imagine",
-        "blend",
-        "help",
-    ]
+    menu = [c["command"] for c in tg.calls_of("setMyCommands")[0].params["commands"]]
+    assert menu[:3] == ["imagine", "blend", "describe"] and menu[-1] == "help" and len(menu) == 11
     chat = FakeTelegram.private(ANN)
     for command in ("/start", "/help"):
         request = tg.user_message(chat, ANN, command)
@@ -149,7 +146,7 @@ def test_help_menu_and_privacy_of_logs(
         assert "/imagine a red fox in snow" in text and "U1–U4" in text
     request = tg.user_message(chat, ANN, "/imagine a <b>bold</b> & fox")
     result = finished(tg, reply_to(tg, chat["id"], request))
-    assert result.rendered()[0] == "a <b>bold</b> & fox – @ann"
+    assert result.rendered()[0] == "a <b>bold</b> & fox – @ann (fast)"
     assert BOT_TOKEN not in bot.log() and BOT_TOKEN.split(":")[1] not in bot.log()
 
 

@@ -71,7 +71,7 @@ def test_queue_positions_and_concurrency_cap(
     results = [finished(tg, reply_to(tg, CHAT["id"], r), timeout=30) for r in requests]
     assert ace.max_in_flight == 1
     last = [h["text"] or "" for h in results[2].history]
-    assert any("Queued (position 2)" in s for s in last), last
+    assert any("(#2 in line)" in s for s in last), last
     assert len(ace.requests) == 3
 
 

@@ -56,7 +56,7 @@ def test_photo_caption_reply_and_reuse(
     assert prompt == f"{url} a cat on a sofa --iw 1.5"
     assert url.startswith(ace.url + "/files/")
     grid = finished(tg, reply_to(tg, GROUP["id"], first))
-    assert "[1 image] a cat on a sofa --iw 1.5" in (grid.caption or "")
+    assert "🖼×1 a cat on a sofa --iw 1.5" in (grid.caption or "")
 
     # Replying to the same photo reuses the hosted copy (one upload for one Telegram file).
     tg.user_message(GROUP, ANN, "/imagine a dog", reply_to=first)
@@ -99,7 +99,7 @@ def test_album_blend_and_reply_blend(
     prompt = wait_prompt(ace)
     assert len(urls_of(prompt)) == 3 and prompt == " ".join(urls_of(prompt))
     grid = finished(tg, reply_to(tg, GROUP["id"], album[0]))
-    assert "Blend of 3 images" in (grid.caption or "")
+    assert grid.caption == "<b>🖼×3</b> – @ann (fast)"
     assert len(prompts(ace)) == 1, "the album was submitted once"
 
     # Reply /blend to the album: the whole album is found again.

@@ -55,7 +55,7 @@ def test_user_facing_texts() -> None:
     unknown = explain(api_error(400, "bad_request", "Unrecognized argument(s): `--x`, `y`")).text
     assert "--x, y" in unknown and "Unrecognized" not in unknown, "the names, in our words"
     assert "internal detail" not in explain(api_error(400, "bad_request", "internal detail")).text
-    assert explain(api_error(401, "invalid_token", "bad token")).text == MISCONFIGURED
+    assert explain(api_error(401, "invalid_token", "bad token")).text == MISCONFIGURED.text('en')
     assert explain(api_error(401, "invalid_token", "bad token")).operator
     assert "moderation" in explain(api_error(403, "forbidden", "nsfw")).text
     assert "credit" in explain(api_error(403, "used_up", "")).text
@@ -65,7 +65,7 @@ def test_user_facing_texts() -> None:
     assert for_code("weird_code", "boom").retryable
     for code in ("token_mismatched", "api_not_implemented"):
         failure = explain(api_error(400, code, "secret configuration text"))
-        assert failure.text == MISCONFIGURED and "not available" in failure.text and failure.operator
+        assert failure.text == MISCONFIGURED.text('en') and "not available" in failure.text and failure.operator
         assert "ACEDATA_API" in failure.hint
     assert "configuration text" not in explain(api_error(400, "odd_code", "configuration text")).text
     assert "moderation" in explain(errors.TaskFailed("forbidden", "x")).text

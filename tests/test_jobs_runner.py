@@ -169,16 +169,23 @@ async def test_callback_mode_without_callbacks_meets_the_deadline(tmp_path: Path
         assert failed.state is JobState.FAILED and failed.error == DEADLINE.text
 
 
-async def test_a_first_message_telegram_refuses_ends_the_job_without_submitting(tmp_path: Path) -> None:
+async def test_a_first_message_telegram_refuses_drops_a_waiting_job(tmp_path: Path) -> None:
+    """A job waiting for a slot whose first message the chat refuses is dropped, never submitted;
+    one already submitted (it starts before its message) runs on: its result is sent anew."""
     upstream = Upstream()
-    async with running(tmp_path, upstream) as (service, store, notes):
+    upstream.answers = [("lines", [line("t1", 30)], True)]  # the first job holds the only slot
+    async with running(tmp_path, upstream, dataclasses.replace(FAST, concurrency=1)) as (service, store, notes):
+        first = await imagine(service)
+        await until(lambda: upstream.submits)
 
         async def refuse(view: object) -> int:
             raise RuntimeError("Forbidden: bot was blocked by the user")
 
         notes.create = refuse  # type: ignore[method-assign]
-        failed = await ended(store, (await imagine(service)).id)
-        assert failed.state is JobState.FAILED and upstream.submits == []
+        waiting = await imagine(service)
+        dropped = await ended(store, waiting.id)
+        assert dropped.state is JobState.CANCELLED and len(upstream.submits) == 1
+        assert (await store.get_job(first.id)) is not None
 
 
 async def test_two_retry_taps_make_one_job(tmp_path: Path) -> None:

@@ -6,10 +6,14 @@ from bot.render import (
     KeyButton,
     action_label,
     callback_data,
+    cancel_data,
     headline,
     keyboard,
     message_for,
+    panel_data,
     parse_callback,
+    parse_cancel,
+    parse_panel,
 )
 
 GRID = (
@@ -83,6 +87,12 @@ def test_callback_data_round_trip_and_rejects_foreign_data() -> None:
     assert parse_callback(data) == "AbC_-12345x"
     for bad in (None, "", "b:", "x:abcdefgh", "b:abc", "b:" + "a" * 40, "b:abc<script>"):
         assert parse_callback(bad) is None
+    assert parse_cancel(cancel_data(42)) == 42
+    for bad in ("c:", "c:0", "c:-1", "c:1x", "c:" + "9" * 20, "b:12"):
+        assert parse_cancel(bad) is None
+    assert parse_panel(panel_data("AbCdEfGh123", "ar", "16:9")) == ("AbCdEfGh123", "ar", "16:9")
+    for bad in ("p:AbCdEfGh123:ar", "p:short:ar:1", "p:AbCdEfGh123:AR:1", "p:AbCdEfGh123:ar:<b>"):
+        assert parse_panel(bad) is None
 
 
 def test_headline_escapes_and_mentions() -> None:
@@ -98,14 +108,19 @@ def test_caption_fits_telegram_limit() -> None:
     job = _job(prompt="&" * 3000, state=JobState.DONE)
     spec = message_for(JobView(job, _image(GRID, grid=True), _buttons(GRID)))
     assert len(spec.body) <= CAPTION_LIMIT
-    assert spec.body.endswith("– @ann")
+    assert spec.body.endswith("– @ann (fast)"), "the speed stays on the final caption"
 
 
 def test_progress_states() -> None:
-    assert "(Waiting to start)" in message_for(JobView(_job())).body
-    assert "(Queued (position 3))" in message_for(JobView(_job(), position=3)).body
+    waiting = message_for(JobView(_job()))
+    assert waiting.body.endswith("– @ann (Waiting to start)")
+    assert labels(waiting.keyboard) == [["✖ Cancel"]] and waiting.keyboard[0][0].callback_data == "c:1"
+    assert "(#3 in line)" in message_for(JobView(_job(), position=3)).body
     running = message_for(JobView(_job(state=JobState.RUNNING, progress=42, mode="relax")))
-    assert "(42% (relax))" in running.body and running.photo is None
+    assert running.body == "<b>a fox</b> – @ann (42%) (relaxed)" and running.photo is None
+    assert running.keyboard == (), "a submitted job can no longer be cancelled"
+    sent = message_for(JobView(_job(state=JobState.SUBMITTING)))
+    assert sent.body.endswith("(In Midjourney's queue) (fast)")
     preview = message_for(
         JobView(_job(state=JobState.RUNNING, progress=60, preview_url="https://p.test/1.webp"))
     )
@@ -113,12 +128,33 @@ def test_progress_states() -> None:
 
 
 def test_action_jobs_say_what_they_do() -> None:
-    assert message_for(JobView(_job(action="upscale2"))).body.startswith("Upscale #2: <b>a fox</b>")
-    assert message_for(JobView(_job(action="pan_left"))).body.startswith("⬅️: <b>a fox</b>")
+    def done(action: str, lang: str = "en") -> str:
+        job = _job(action=action, state=JobState.DONE, requester=Requester(7, "Ann", "ann", lang))
+        return message_for(JobView(job, _image(GRID, grid=False), ())).body
+
+    assert done("upscale2") == "<b>a fox</b> – Image #2 @ann (fast)"
+    assert done("variation_strong") == "<b>a fox</b> – Variations (Strong) by @ann (fast)"
+    assert done("variation3") == "<b>a fox</b> – Variations by @ann (fast)"
+    assert done("pan_left") == "<b>a fox</b> – Pan Left by @ann (fast)"
+    assert done("reroll") == "<b>a fox</b> – @ann (fast)"
+    assert done("some_new_thing") == "<b>a fox</b> – Some New Thing by @ann (fast)"
+    assert done("variation_strong", "zh") == "<b>a fox</b> – @ann 的变体（强） (快速)"
+
+
+def test_chinese_messages_and_buttons() -> None:
+    zh = Requester(7, "安", "ann", "zh")
+    waiting = message_for(JobView(_job(requester=zh), position=2))
+    assert waiting.body.endswith("(排队第 2 位)") and labels(waiting.keyboard) == [["✖ 取消"]]
+    rows = keyboard(_image(SINGLE, grid=False), _buttons(SINGLE), "zh")
+    assert labels(rows)[0] == ["放大 2x", "放大 4x"] and labels(rows)[-1] == ["🔗 原图"]
+    failed = message_for(JobView(_job(requester=zh, state=JobState.FAILED, error="出错")))
+    assert "(失败)" in failed.body and "❌ 出错" in failed.body
 
 
 def test_final_and_failed_messages() -> None:
     done = message_for(JobView(_job(state=JobState.DONE), _image(GRID, grid=True), _buttons(GRID)))
-    assert done.final and done.photo == "https://cdn.test/img.png" and done.body == "<b>a fox</b> – @ann"
+    assert done.final and done.photo == "https://cdn.test/img.png" and done.body == "<b>a fox</b> – @ann (fast)"
     failed = message_for(JobView(_job(state=JobState.FAILED, error="bad <param>")))
     assert failed.final and failed.photo is None and "❌ bad &lt;param&gt;" in failed.body
+    cancelled = message_for(JobView(_job(state=JobState.CANCELLED)))
+    assert cancelled.final and cancelled.body == "<b>a fox</b> – @ann (Cancelled)" and cancelled.keyboard == ()

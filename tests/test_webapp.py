@@ -17,7 +17,7 @@ from PIL import Image
 
 from bot.domain import Picker, Requester
 from bot.mask import BadDrawing, mask_from_drawing
-from bot.render import picker_message
+from bot.panels import picker_message
 from bot.webapp import InitDataError, check_init_data
 from tests.fakes import FakeAceData, FakeTelegram
 from tests.harness import BOT_TOKEN, BotProcess, free_port

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, cast
 
@@ -140,6 +141,25 @@ async def _first_object(chunks: AsyncIterator[str]) -> Any:
     if buffer.strip():
         json.loads(buffer)  # raises: the answer ended inside something that is not JSON
     return None
+
+
+_MARK = re.compile(r"^\s*(?:[0-9]\ufe0f?\u20e3|[0-9]{1,2}\s*[.)、:：])\s*")
+
+
+def prompt_list(value: object) -> list[str]:
+    """Prompts from a describe or shorten answer, whatever its shape: a list of strings (or of
+    objects with a prompt), or one text with a line per prompt; numbering marks stripped."""
+    if isinstance(value, str):
+        value = [line for line in value.splitlines() if line.strip()]
+    if not isinstance(value, list):
+        return []
+    found: list[str] = []
+    for item in value:
+        if isinstance(item, dict):
+            item = item.get("prompt") or item.get("content") or item.get("text")
+        if isinstance(item, str) and (cleaned := _MARK.sub("", item).strip()):
+            found.append(cleaned[:2000])
+    return found[:8]
 
 
 class ImagineClient:
@@ -294,6 +314,17 @@ class ImagineClient:
                     records.append(TaskRecord.model_validate(item))
         return records
 
+    async def describe(self, image_url: str) -> list[str]:
+        """Midjourney's four prompts for a public picture (`POST /midjourney/describe`), without the
+        1️⃣–4️⃣ marks, ready to reuse."""
+        data = await self._post_json(f"{self._base}/midjourney/describe", {"image_url": image_url}, timeout=120.0)
+        return prompt_list(data.get("descriptions", data.get("description")))
+
+    async def shorten(self, prompt: str) -> list[str]:
+        """Shorter versions of a prompt (`POST /midjourney/shorten`)."""
+        data = await self._post_json(f"{self._base}/midjourney/shorten", {"prompt": prompt}, timeout=120.0)
+        return prompt_list(data.get("prompts", data.get("shortened_prompts")))
+
     async def upload(self, data: bytes, filename: str, content_type: str) -> str:
         """Host bytes on AceData's file service; returns the public URL."""
         with _translate():
@@ -310,10 +341,10 @@ class ImagineClient:
             raise Unavailable(response.status_code, "malformed", "the upload answer carried no file_url")
         return url
 
-    async def _post_json(self, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    async def _post_json(self, url: str, body: dict[str, Any], timeout: float = 30.0) -> dict[str, Any]:
         with _translate():
             response = await self._http.post(
-                url, json=body, headers={**self._headers, "Accept": JSON}, timeout=httpx.Timeout(30.0)
+                url, json=body, headers={**self._headers, "Accept": JSON}, timeout=httpx.Timeout(timeout)
             )
             if response.status_code >= 400:
                 raise _error_from_response(response.status_code, response.content, response.headers)

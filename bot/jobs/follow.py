@@ -15,7 +15,8 @@ import time
 from bot.domain import Job, JobState, JobView
 from bot.failures import DEADLINE, UNCONFIRMED, upstream_detail
 from bot.imagine import ImagineClient, ImagineError, ImagineRequest, ImagineResult, TaskRecord
-from bot.jobs.ports import JobConfig, Notifier
+from bot.jobs.messages import Messages
+from bot.jobs.ports import JobConfig
 from bot.jobs.results import Results
 from bot.prompt import needs_translation
 from bot.store import Store
@@ -26,8 +27,9 @@ log = logging.getLogger(__name__)
 
 def request_for(job: Job, config: JobConfig) -> ImagineRequest:
     """The imagine request a job sends (and by which a lost one is recognised upstream). A prompt
-    in Chinese (or Japanese, Korean) is sent with `translation: true`."""
-    translation = True if job.upstream_prompt and needs_translation(job.upstream_prompt) else None
+    in Chinese (or Japanese, Korean) is sent with `translation: true`, unless its owner turned
+    translation off in /settings."""
+    translation = True if job.translate and job.upstream_prompt and needs_translation(job.upstream_prompt) else None
     if job.action == "generate":
         return ImagineRequest(prompt=job.upstream_prompt, mode=job.mode, timeout=config.upstream_timeout,
                               translation=translation)  # fmt: skip
@@ -42,7 +44,7 @@ class Follower:
         self,
         store: Store,
         client: ImagineClient,
-        notifier: Notifier,
+        notifier: Messages,
         results: Results,
         poller: TaskPoller,
         config: JobConfig,

@@ -12,9 +12,10 @@ import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from bot.domain import Job, JobView
-from bot.jobs.ports import JobConfig, Notifier
+from bot.jobs.ports import JobConfig
 from bot.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -22,8 +23,12 @@ log = logging.getLogger(__name__)
 Run = Callable[[Job], Awaitable[None]]
 
 
+class Shows(Protocol):
+    def update(self, view: JobView) -> None: ...
+
+
 class JobQueue:
-    def __init__(self, notifier: Notifier, config: JobConfig, tasks: TaskSet) -> None:
+    def __init__(self, notifier: Shows, config: JobConfig, tasks: TaskSet) -> None:
         self._notifier = notifier
         self._config = config
         self._tasks = tasks
@@ -47,6 +52,20 @@ class JobQueue:
     @property
     def next_position(self) -> int:
         return len(self._waiting) + 1
+
+    def position_of(self, job_id: int) -> int | None:
+        """The job's 1-based place among the waiting jobs, or None once a worker has it. Every
+        waiting job has its own place: two messages never show the same position."""
+        for position, waiting in enumerate(self._waiting, start=1):
+            if waiting == job_id:
+                return position
+        return None
+
+    def remove(self, job_id: int) -> None:
+        """A cancelled job leaves the line (one backing off after a 429 is dropped by the runner,
+        which submits only jobs still QUEUED in the store)."""
+        if self._waiting.pop(job_id, None) is not None:
+            self._positions_dirty = True
 
     def put(self, job: Job, *, first: bool = False) -> None:
         self._waiting[job.id] = job

@@ -12,6 +12,7 @@ from bot.alerts import Alerts
 from bot.domain import Button, Image, Job, JobState, JobView
 from bot.failures import Failure, for_code, upstream_detail
 from bot.imagine import ImagineError, ImagineResult
+from bot.jobs.messages import Messages
 from bot.jobs.ports import REGION_ACTION, Notifier
 from bot.store import Store
 from bot.tasks import TaskSet
@@ -20,10 +21,13 @@ log = logging.getLogger(__name__)
 
 
 class Results:
-    def __init__(self, store: Store, notifier: Notifier, tasks: TaskSet, alerts: Alerts | None = None) -> None:
+    def __init__(
+        self, store: Store, notifier: Notifier, messages: Messages, tasks: TaskSet, alerts: Alerts | None = None
+    ) -> None:
         self._store = store
         self._alerts = alerts
         self._notifier = notifier
+        self._messages = messages
         self._tasks = tasks
 
     async def set(self, job: Job, **changes: Any) -> Job:
@@ -61,26 +65,26 @@ class Results:
             return job
         job = await self.set(job, **changes)
         if not result.is_final:
-            self._notifier.update(JobView(job))
+            self._messages.update(JobView(job))
         return job
 
     async def complete(self, job: Job, result: ImagineResult) -> None:
         """Keep the image and its button keys, then deliver it without holding an upstream slot."""
         assert result.image_id and result.image_url
+        job = await self._messages.of(job)  # its first message may still be on its way
         image = Image(
             image_id=result.image_id, task_id=result.task_id or job.task_id, image_url=result.image_url,
             raw_image_url=result.raw_image_url, image_width=result.image_width, image_height=result.image_height,
             raw_image_width=result.raw_image_width, raw_image_height=result.raw_image_height,
             actions=tuple(result.actions), is_grid=result.is_grid, prompt=job.title, chat_id=job.chat_id,
-            message_id=job.message_id,
+            message_id=job.message_id, lang=job.requester.lang,
         )  # fmt: skip
         await self._store.save_image(image, job.id)
-        assert job.message_id is not None
         actions = image.actions
         if not image.is_grid and REGION_ACTION not in actions:
             actions += (REGION_ACTION,)  # not listed upstream, but single images take it
         buttons = await self._store.create_buttons(
-            image.image_id, actions, chat_id=job.chat_id, message_id=job.message_id,
+            image.image_id, actions, chat_id=job.chat_id, message_id=job.message_id or 0,
             owner_id=job.requester.user_id,
         )  # fmt: skip
         done = replace(
@@ -100,6 +104,7 @@ class Results:
             job, state=JobState.DONE, progress=100, result_image_id=image.image_id, message_id=message_id,
             finished_at=time.time(),
         )  # fmt: skip
+        self._messages.forget(job.id)
 
     async def fail(
         self,
@@ -120,9 +125,20 @@ class Results:
                 self._alerts.failure(failure)
         else:
             log.info("job %s failed: %s", job.id, said)
-        job = await self.set(job, state=state, error=failure.text, reason=failure.reason, finished_at=time.time())
-        buttons = (await self._store.retry_button(job),) if failure.retryable and job.message_id else ()
+        error = failure.said(job.requester.lang)  # kept as the person reads it
+        job = await self.set(job, state=state, error=error, reason=failure.reason, finished_at=time.time())
+        await self.show_end(job, retry=failure.retryable)
+
+    async def show_end(self, job: Job, *, retry: bool = False) -> None:
+        """Show a job that ended without a picture (failed, interrupted, cancelled); a Retry
+        button when trying again may help. Its message may move (notify: sent anew)."""
+        job = await self._messages.of(job)
+        self._messages.forget(job.id)
+        buttons = (await self._store.retry_button(job),) if retry and job.message_id else ()
         try:
-            await self._notifier.finish(JobView(job, buttons=buttons))
+            message_id = await self._notifier.finish(JobView(job, buttons=buttons))
         except Exception:
-            log.exception("job %s: could not show the failure", job.id)
+            log.exception("job %s: could not show how it ended", job.id)
+            return
+        if message_id != job.message_id:
+            await self._store.move_job_message(job.id, message_id)

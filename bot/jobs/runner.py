@@ -10,6 +10,7 @@ import logging
 import random
 import secrets
 import time
+from dataclasses import replace
 
 from bot.alerts import Alerts
 from bot.domain import Job, JobState, JobView
@@ -24,7 +25,8 @@ from bot.imagine import (
     Unavailable,
 )
 from bot.jobs.follow import Follower, request_for
-from bot.jobs.ports import JobConfig, Notifier, PictureHost
+from bot.jobs.messages import Messages
+from bot.jobs.ports import JobConfig, PictureHost
 from bot.jobs.queue import JobQueue
 from bot.jobs.results import Results
 from bot.media import MediaError
@@ -38,7 +40,7 @@ class Runner:
         self,
         store: Store,
         client: ImagineClient,
-        notifier: Notifier,
+        notifier: Messages,
         queue: JobQueue,
         results: Results,
         follower: Follower,
@@ -68,12 +70,14 @@ class Runner:
             try:
                 job = await self._host_pictures(job)
             except MediaError as exc:
-                await self._results.fail(job, Failure(str(exc), retryable=exc.retryable, reason="picture"))
+                await self._results.fail(job, Failure(exc.msg, retryable=exc.retryable, reason="picture"))
                 return
         await self._queue.gate()
-        job = await self._results.set(
-            job, state=JobState.SUBMITTING, attempts=job.attempts + 1, started_at=time.time(), trace_id=None
-        )
+        changes = {"attempts": job.attempts + 1, "started_at": time.time(), "trace_id": None}
+        if not await self._store.claim_for_submit(job.id, **changes):
+            log.info("job %s was cancelled before its submit", job.id)
+            return
+        job = replace(job, state=JobState.SUBMITTING, **changes)  # type: ignore[arg-type]
         self._notifier.update(JobView(job))
         try:
             async with asyncio.timeout(self._follower.remaining(job)):
@@ -165,7 +169,7 @@ class Runner:
     async def _host_pictures(self, job: Job) -> Job:
         """Public URLs for the job's pictures, hosted once; the prompt sent is `urls… text`."""
         if self._pictures is None:
-            raise MediaError("Pictures are not supported by this bot's configuration.")
+            raise MediaError("media.unsupported")
         host = self._pictures
         urls = await asyncio.gather(*(host.url_for(p) for p in job.sources))
         return await self._results.set(job, upstream_prompt=" ".join([*urls, job.prompt]).strip())
@@ -179,5 +183,5 @@ class Runner:
         delay = min(delay, 120.0) * random.uniform(1.0, 1.3)
         log.info("job %s: upstream busy, retrying in %.1f s", job.id, delay)
         job = await self._results.set(job, state=JobState.QUEUED)
-        self._notifier.update(JobView(job, position=self._queue.next_position))
+        self._notifier.update(JobView(job))  # waiting to start again (and cancellable)
         self._queue.put_later(job, delay)

@@ -1,7 +1,9 @@
 """The job layer's front door: handlers and other services call `JobService`, which only records
 the job and returns; owned background tasks do the rest. Nothing here imports Telegram.
 
-Life of a job: QUEUED → (message sent) → SUBMITTING → RUNNING (task id known) → DONE | FAILED.
+Life of a job: QUEUED → SUBMITTING → RUNNING (task id known) → DONE | FAILED; its message is sent
+meanwhile (`messages.py`), so a job never waits for the chat's pacing to start. A QUEUED job may be
+CANCELLED by its owner: it is then never submitted.
 A job whose task id is known is never submitted again: after a dropped stream or a restart it is
 followed through the tasks API until it finishes. A job that was sent but whose task id never came
 back is looked for upstream until its deadline, and only then offered a Retry (`follow.py`).
@@ -10,6 +12,7 @@ back is looked for upstream until its deadline, and only then offered a Retry (`
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import re
 from dataclasses import replace
@@ -18,10 +21,11 @@ from pydantic import ValidationError
 
 from bot.access import Access
 from bot.alerts import Alerts
-from bot.domain import Image, Job, JobState, JobView, Picture, Refusal, Refused, Requester
+from bot.domain import Image, Job, JobState, JobView, Picture, Refusal, Refused, Requester, Wishes
 from bot.failures import INTERNAL
 from bot.imagine import ImagineClient, ImagineResult
 from bot.jobs.follow import Follower
+from bot.jobs.messages import Messages
 from bot.jobs.ports import CallbackAnswer, JobConfig, Notifier, PictureHost
 from bot.jobs.queue import JobQueue
 from bot.jobs.results import Results
@@ -32,6 +36,14 @@ from bot.tasks import TaskSet
 from bot.tracking import TaskPoller
 
 log = logging.getLogger(__name__)
+AS_USUAL = Wishes()
+
+
+class Cancelled(enum.Enum):
+    DONE = "done"
+    NOT_YOURS = "not_yours"
+    TOO_LATE = "too_late"  # already submitted (or ended): upstream cannot cancel it
+    UNKNOWN = "unknown"
 
 
 class JobService:
@@ -50,12 +62,13 @@ class JobService:
         self._notifier = notifier
         self._config = config
         self._tasks = TaskSet()
-        self._queue = JobQueue(notifier, config, self._tasks)
-        self._results = Results(store, notifier, self._tasks, alerts)
+        self._messages = Messages(store, notifier, self._tasks, self._unsent)
+        self._queue = JobQueue(self._messages, config, self._tasks)
+        self._results = Results(store, notifier, self._messages, self._tasks, alerts)
         self._poller = TaskPoller(client, self._tasks)
-        self._follower = Follower(store, client, notifier, self._results, self._poller, config)
+        self._follower = Follower(store, client, self._messages, self._results, self._poller, config)
         self._runner = Runner(
-            store, client, notifier, self._queue, self._results, self._follower, config, pictures, alerts
+            store, client, self._messages, self._queue, self._results, self._follower, config, pictures, alerts
         )
         # Held while checking a user's limit and recording their job, so both happen as one step.
         self.admitting = asyncio.Lock()
@@ -83,8 +96,10 @@ class JobService:
         reply_to: int | None,
         prompt: Prompt,
         pictures: tuple[Picture, ...] = (),
+        wishes: Wishes = AS_USUAL,
     ) -> Job | Refused:
-        """Queue a generation; `pictures` (and URLs typed first) make an image prompt or a blend."""
+        """Queue a generation; `pictures` (and URLs typed first) make an image prompt or a blend.
+        The prompt's own --fast/--relax/--turbo wins over the person's speed."""
         sources = pictures + tuple(Picture(url=url) for url in prompt.image_urls)
         async with self.admitting:
             if (refused := await self._admit(requester, chat_id)) is not None:
@@ -92,11 +107,11 @@ class JobService:
             job = await self._store.create_job(
                 Job(
                     id=0, chat_id=chat_id, chat_type=chat_type, requester=requester, prompt=prompt.text,
-                    upstream_prompt=None if sources else prompt.full, mode=prompt.mode, reply_to=reply_to,
-                    sources=sources,
+                    upstream_prompt=None if sources else prompt.full, mode=prompt.mode or wishes.mode,
+                    reply_to=reply_to, sources=sources, translate=wishes.translate, notify=wishes.notify,
                 )
             )  # fmt: skip
-        self._tasks.spawn(self._announce(job), name=f"announce-{job.id}")
+        self._admitted(job)
         return job
 
     async def start_action(
@@ -111,6 +126,7 @@ class JobService:
         button_key: str | None = None,
         mask: str | None = None,
         prompt: str | None = None,
+        wishes: Wishes = AS_USUAL,
     ) -> Job | Refused:
         """Queue `action` on a finished image (a button, or a submitted region picker); whoever
         asked owns the job. A button's action runs once at a time (BUSY while it runs)."""
@@ -123,15 +139,16 @@ class JobService:
                 Job(
                     id=0, chat_id=chat_id, chat_type=chat_type, requester=requester, prompt=prompt or image.prompt,
                     upstream_prompt=prompt, action=action, parent_image_id=image.image_id, reply_to=reply_to,
-                    button_key=button_key, mask=mask,
+                    button_key=button_key, mask=mask, mode=wishes.mode, translate=wishes.translate,
+                    notify=wishes.notify,
                 )
             )  # fmt: skip
             if button_key is not None:
                 await self._store.mark_pressed(button_key)
-        self._tasks.spawn(self._announce(job), name=f"announce-{job.id}")
+        self._admitted(job)
         return job
 
-    async def retry(self, job_id: int, requester: Requester) -> Job | Refused:
+    async def retry(self, job_id: int, requester: Requester, wishes: Wishes = AS_USUAL) -> Job | Refused:
         """The same request again, on the same message, as a new job of whoever tapped Retry
         (admitted like any other); BUSY unless the job has failed."""
         async with self.admitting:  # read, check and hand the message over as one step
@@ -150,11 +167,31 @@ class JobService:
                     prompt=failed.prompt, upstream_prompt=failed.upstream_prompt, action=failed.action,
                     parent_image_id=failed.parent_image_id, mode=failed.mode, mask=failed.mask,
                     reply_to=failed.reply_to, message_id=failed.message_id, sources=failed.sources,
+                    translate=failed.translate, notify=wishes.notify,
                 )
             )  # fmt: skip
-        self._notifier.update(JobView(job, position=self._queue.next_position))
-        self._queue.put(job)
+            self._queue.put(job)
+        self._messages.update(JobView(job, position=self._queue.position_of(job.id)))
         return job
+
+    async def cancel(self, job_id: int, chat_id: int, requester: Requester) -> Cancelled:
+        """Cancel a job that is still waiting (never submitted); only its owner may."""
+        job = await self._store.get_job(job_id)
+        if job is None or job.chat_id != chat_id:
+            return Cancelled.UNKNOWN
+        if job.requester.user_id != requester.user_id:
+            return Cancelled.NOT_YOURS
+        if not await self._store.cancel_job(job_id):  # submitted (or ended) meanwhile
+            return Cancelled.TOO_LATE
+        self._queue.remove(job_id)
+        log.info("job %s cancelled by its owner", job_id)
+        ended = replace(job, state=JobState.CANCELLED)
+        self._tasks.spawn(self._results.show_end(ended), name=f"cancelled-{job_id}")
+        return Cancelled.DONE
+
+    async def owner_of(self, job_id: int) -> Requester | None:
+        job = await self._store.get_job(job_id)
+        return job.requester if job is not None else None
 
     async def refresh_buttons(self, image: Image) -> None:
         """Redraw a result's keyboard (a tapped button shows ✅)."""
@@ -184,17 +221,18 @@ class JobService:
         self._follower.push(job.id, result)
         return CallbackAnswer.OK
 
-    async def _announce(self, job: Job) -> None:
-        """Send the job's message (its one reply), then queue it."""
-        position = self._queue.next_position if self._queue.busy else None
-        try:
-            message_id = await self._notifier.create(JobView(job, position=position))
-        except Exception:
-            log.exception("could not send the first message of job %s; dropping it", job.id)
-            await self._store.update_job(job.id, state=JobState.FAILED, error="could not send a message")
-            return
-        await self._store.update_job(job.id, message_id=message_id)
-        self._queue.put(replace(job, message_id=message_id))
+    async def _unsent(self, job: Job) -> None:
+        """Its first message could not be sent: a job not submitted yet is dropped (it could not
+        be shown either); one already upstream runs on, and its result is sent as a new message."""
+        if await self._store.cancel_job(job.id):
+            self._queue.remove(job.id)
+            log.warning("job %s dropped: its chat refused its first message", job.id)
+
+    def _admitted(self, job: Job) -> None:
+        """Queue the job at once (it may be submitted before its message is out), and announce it."""
+        busy = self._queue.busy
+        self._queue.put(job)
+        self._messages.announce(job, self._queue.position_of(job.id) if busy else None)
 
     async def _resume(self) -> None:
         """Pick up what the last run left: running tasks are asked about in batches first (jobs
@@ -202,20 +240,22 @@ class JobService:
         jobs = await self._store.unfinished_jobs()
         if jobs:
             log.info("resuming %d unfinished jobs", len(jobs))
-        known = [job.task_id for job in jobs if job.task_id and job.message_id is not None]
+        known = [job.task_id for job in jobs if job.task_id]
         records = await asyncio.gather(*(self._poller.poll(task_id) for task_id in known))
         outcomes = {
             task_id: record.outcome() for task_id, record in zip(known, records, strict=True) if record
         }
         for job in jobs:
             outcome = outcomes.get(job.task_id or "")
-            if job.message_id is None:
-                self._tasks.spawn(self._announce(job), name=f"announce-{job.id}")
-            elif outcome is not None and (outcome.failed or outcome.is_final):
+            if job.message_id is None:  # admitted, but its first message never went out
+                self._messages.announce(job, None)
+            if outcome is not None and (outcome.failed or outcome.is_final):
                 self._tasks.spawn(self._results.absorb(job, outcome), name=f"resumed-{job.id}")
             elif job.task_id or job.state is JobState.SUBMITTING:
                 # Sent before the restart (SUBMITTING: its task id never came back): it may be running,
                 # and charged, upstream, so it is followed or looked for, never submitted again.
                 self._queue.put(job, first=True)
             else:
+                if job.state is not JobState.QUEUED:
+                    await self._store.update_job(job.id, state=JobState.QUEUED)
                 self._queue.put(replace(job, state=JobState.QUEUED))

@@ -14,6 +14,7 @@ JOB_COLUMNS = (
     "chat_id", "chat_type", "user_id", "first_name", "username", "prompt", "upstream_prompt", "action",
     "parent_image_id", "mode", "mask", "reply_to", "message_id", "button_key", "state", "task_id", "progress",
     "preview_url", "error", "result_image_id", "attempts", "sources", "callback_secret", "trace_id", "reason",
+    "lang", "translate", "notify",
 )  # fmt: skip
 FINISHED = tuple(str(s) for s in JobState if s.finished)
 IN_PROGRESS = f"state NOT IN ({', '.join('?' * len(FINISHED))})"  # takes *FINISHED as parameters
@@ -30,7 +31,7 @@ def job_from(row: aiosqlite.Row) -> Job:
         id=row["id"],
         chat_id=row["chat_id"],
         chat_type=row["chat_type"],
-        requester=Requester(row["user_id"], row["first_name"], row["username"]),
+        requester=Requester(row["user_id"], row["first_name"], row["username"], row["lang"]),
         prompt=row["prompt"],
         upstream_prompt=row["upstream_prompt"],
         action=row["action"],
@@ -53,6 +54,8 @@ def job_from(row: aiosqlite.Row) -> Job:
         sources=pictures_from(row["sources"]),
         callback_secret=row["callback_secret"],
         trace_id=row["trace_id"],
+        translate=bool(row["translate"]),
+        notify=bool(row["notify"]),
     )
 
 
@@ -60,7 +63,7 @@ def picker_from(row: aiosqlite.Row) -> Picker:
     cells = frozenset(int(c) for c in row["cells"].split(",") if c)
     return Picker(
         key=row["key"], chat_id=row["chat_id"], message_id=row["message_id"], reply_to=row["reply_to"],
-        image_id=row["image_id"], owner=Requester(row["owner_id"], row["owner_name"]), cells=cells,
+        image_id=row["image_id"], owner=Requester(row["owner_id"], row["owner_name"], lang=row["owner_lang"]), cells=cells,
         prompt=row["prompt"], state=row["state"],
     )  # fmt: skip
 
@@ -92,6 +95,7 @@ def image_from(row: aiosqlite.Row) -> Image:
         prompt=row["prompt"],
         chat_id=row["chat_id"],
         message_id=row["message_id"],
+        lang=row["lang"],
     )
 
 

@@ -141,4 +141,37 @@ MIGRATIONS: Sequence[str] = (
         title TEXT NOT NULL
     );
     """,
+    # 7: people's languages and settings; panels (/settings, /describe, /shorten) and who owns them
+    """
+    ALTER TABLE jobs ADD COLUMN lang TEXT NOT NULL DEFAULT 'en';
+    ALTER TABLE jobs ADD COLUMN translate INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE jobs ADD COLUMN notify INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE pickers ADD COLUMN owner_lang TEXT NOT NULL DEFAULT 'en';
+    ALTER TABLE images ADD COLUMN lang TEXT NOT NULL DEFAULT 'en';
+    CREATE TABLE profiles (
+        user_id INTEGER PRIMARY KEY,
+        lang TEXT,
+        speed TEXT,
+        version TEXT,
+        ar TEXT,
+        stylize INTEGER,
+        raw INTEGER NOT NULL DEFAULT 0,
+        translate INTEGER NOT NULL DEFAULT 1,
+        notify INTEGER NOT NULL DEFAULT 0,
+        suffix TEXT NOT NULL DEFAULT '',
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE panels (
+        key TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER,
+        owner_id INTEGER NOT NULL,
+        owner_name TEXT NOT NULL,
+        owner_username TEXT,
+        owner_lang TEXT NOT NULL,
+        payload TEXT NOT NULL DEFAULT '[]',
+        created_at REAL NOT NULL
+    );
+    """,
 )

@@ -15,6 +15,8 @@ from typing import Any
 import aiosqlite
 
 from bot.domain import Button, Image, Job, JobState, Picker, Picture
+from bot.store.panels import PanelTable
+from bot.store.profiles import ProfileTable
 from bot.store.rows import (
     FINISHED,
     IN_PROGRESS,
@@ -39,6 +41,8 @@ class Store(Tables):
     def __init__(self, db: aiosqlite.Connection) -> None:
         super().__init__(db)
         self.usage = Usage(db)
+        self.profiles = ProfileTable(db)
+        self.panels = PanelTable(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -94,7 +98,8 @@ class Store(Tables):
             "progress": job.progress, "preview_url": job.preview_url, "error": job.error,
             "result_image_id": job.result_image_id, "attempts": job.attempts,
             "sources": pictures_json(job.sources), "callback_secret": job.callback_secret,
-            "trace_id": job.trace_id,
+            "trace_id": job.trace_id, "lang": job.requester.lang, "translate": int(job.translate),
+            "notify": int(job.notify),
         }  # fmt: skip
 
     async def update_job(self, job_id: int, **fields: Any) -> None:
@@ -139,6 +144,32 @@ class Store(Tables):
         )
         return int(row[0]) if row else 0
 
+    async def jobs_in_progress_of(self, user_id: int) -> list[Job]:
+        rows = await self._all(
+            f"SELECT * FROM jobs WHERE user_id = ? AND {IN_PROGRESS} ORDER BY id", [user_id, *FINISHED]
+        )
+        return [job_from(row) for row in rows]
+
+    async def cancel_job(self, job_id: int) -> bool:
+        """QUEUED → CANCELLED, only if it is still queued (never submitted): True when it was."""
+        _, changed = await self._write(
+            "UPDATE jobs SET state = 'cancelled', reason = 'cancelled', finished_at = ?, updated_at = ?"
+            " WHERE id = ? AND state = 'queued'",
+            (time.time(), time.time(), job_id),
+        )
+        return changed == 1
+
+    async def claim_for_submit(self, job_id: int, **fields: Any) -> bool:
+        """QUEUED → SUBMITTING with `fields`, unless it was cancelled meanwhile: True when claimed."""
+        if set(fields) - UPDATABLE:
+            raise ValueError(f"not job columns: {sorted(set(fields) - UPDATABLE)}")
+        assignments = "".join(f", {name} = ?" for name in fields)
+        _, changed = await self._write(
+            f"UPDATE jobs SET state = 'submitting'{assignments}, updated_at = ? WHERE id = ? AND state = 'queued'",
+            [*fields.values(), time.time(), job_id],
+        )
+        return changed == 1
+
     async def active_job_for_button(self, key: str) -> Job | None:
         row = await self._one(
             f"SELECT * FROM jobs WHERE button_key = ? AND {IN_PROGRESS} LIMIT 1",
@@ -152,12 +183,12 @@ class Store(Tables):
         await self._write(
             """INSERT OR REPLACE INTO images (image_id, task_id, job_id, chat_id, message_id, prompt, image_url,
                    image_width, image_height, raw_image_url, raw_image_width, raw_image_height, is_grid, actions,
-                   created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   created_at, lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 image.image_id, image.task_id, job_id, image.chat_id, image.message_id, image.prompt,
                 image.image_url, image.image_width, image.image_height, image.raw_image_url,
                 image.raw_image_width, image.raw_image_height, int(image.is_grid), json.dumps(list(image.actions)),
-                time.time(),
+                time.time(), image.lang,
             ),
         )  # fmt: skip
 
@@ -280,17 +311,19 @@ class Store(Tables):
             ("DELETE FROM hosted WHERE expires_at < ?", (now,)),
             ("DELETE FROM album_items WHERE created_at < ?", (keep,)),
             ("DELETE FROM seen_updates WHERE seen_at < ?", (keep,)),
+            ("DELETE FROM panels WHERE created_at < ?", (now - 30 * 86400,)),
         ):
             touched += (await self._write(sql, params))[1]
         return touched
 
     async def create_picker(self, picker: Picker) -> None:
         await self._write(
-            "INSERT INTO pickers (key, chat_id, message_id, reply_to, image_id, owner_id, owner_name, cells, prompt,"
-            " state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO pickers (key, chat_id, message_id, reply_to, image_id, owner_id, owner_name, owner_lang, cells,"
+            " prompt, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 picker.key, picker.chat_id, picker.message_id, picker.reply_to, picker.image_id, picker.owner.user_id,
-                picker.owner.first_name, cells_text(picker.cells), picker.prompt, picker.state, time.time(),
+                picker.owner.first_name, picker.owner.lang, cells_text(picker.cells), picker.prompt, picker.state,
+                time.time(),
             ),
         )  # fmt: skip
 
@@ -309,6 +342,11 @@ class Store(Tables):
             "UPDATE pickers SET message_id = ?, cells = ?, prompt = ?, state = ? WHERE key = ?",
             (picker.message_id, cells_text(picker.cells), picker.prompt, picker.state, picker.key),
         )
+
+    async def move_job_message(self, job_id: int, message_id: int) -> None:
+        """A job's end was sent as a new message: the job and its Retry button live there now."""
+        await self._run("UPDATE jobs SET message_id = ? WHERE id = ?", (message_id, job_id))
+        await self._write("UPDATE buttons SET message_id = ? WHERE job_id = ?", (message_id, job_id))
 
     async def move_result(self, image_id: str, message_id: int) -> None:
         """The result was re-sent as a new message: its buttons now live there."""

@@ -17,6 +17,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.config import Settings
+from bot.i18n import text
 from bot.services import build_services
 from bot.telegram.albums import AlbumCollector
 from bot.telegram.context import BotApplication, BotContext, Wing
@@ -31,17 +32,14 @@ from bot.web import CannotListen
 
 log = logging.getLogger(__name__)
 
-COMMANDS = (
-    BotCommand("imagine", "Draw a picture: /imagine a red fox in snow --ar 3:2"),
-    BotCommand("blend", "Blend 2–5 pictures (album caption, reply, or links)"),
-    BotCommand("help", "How to use the bot"),
-)
-ADMIN_COMMANDS = (
-    BotCommand("stats", "Jobs today and this week, failures, busiest users and chats"),
-    BotCommand("allow", "Allow a user or chat (id, or reply); alone: list"),
-    BotCommand("deny", "Refuse a user or chat (id, or reply)"),
-    BotCommand("limit", "A user's daily limit: /limit <user id> <n | default>"),
-)
+COMMANDS = ("imagine", "blend", "describe", "shorten", "settings", "info", "prefer", "fast", "relax", "turbo", "help")
+ADMIN_COMMANDS = ("stats", "allow", "deny", "limit")
+
+
+def menu(names: tuple[str, ...], lang: str) -> list[BotCommand]:
+    return [BotCommand(name, text(lang, f"cmd.{name}")) for name in names]
+
+
 def build_application(settings: Settings) -> BotApplication:
     api = settings.telegram_api_url
     application = cast(
@@ -131,14 +129,19 @@ async def start_services(application: BotApplication, settings: Settings) -> Non
 
 
 async def _command_menus(application: BotApplication, settings: Settings) -> None:
-    """Everyone's menu; admins see theirs in their private chat with the bot."""
+    """Everyone's menu, in the default language and in Chinese for `language_code` zh; admins see
+    theirs in their private chat with the bot (in the operator's `DEFAULT_LANGUAGE`)."""
+    default = settings.default_language
     try:
-        await application.bot.set_my_commands(list(COMMANDS))
+        await application.bot.set_my_commands(menu(COMMANDS, default))
+        await application.bot.set_my_commands(menu(COMMANDS, "zh"), language_code="zh")
+        if default != "en":
+            await application.bot.set_my_commands(menu(COMMANDS, "en"), language_code="en")
     except TelegramError as exc:
         log.warning("could not register the command menu: %s", exc)
     for admin in sorted(settings.admin_user_ids):
         try:
-            await application.bot.set_my_commands([*COMMANDS, *ADMIN_COMMANDS], scope=BotCommandScopeChat(admin))
+            await application.bot.set_my_commands(menu(COMMANDS + ADMIN_COMMANDS, default), scope=BotCommandScopeChat(admin))
         except TelegramError as exc:  # e.g. the admin never started the bot
             log.info("no admin menu for %s: %s", admin, exc)
 

@@ -11,9 +11,11 @@ from bot.access import Access
 from bot.buttons import ButtonService
 from bot.config import Settings
 from bot.jobs import JobService
+from bot.profiles import Profiles
 from bot.regions import RegionService
 from bot.services import Services
 from bot.store import Store
+from bot.suggestions import Suggestions
 from bot.telegram.albums import AlbumCollector
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.refusals import RefusalGate
@@ -59,6 +61,14 @@ class Wing:
     @property
     def buttons(self) -> ButtonService:
         return self.core.buttons
+
+    @property
+    def profiles(self) -> Profiles:
+        return self.core.profiles
+
+    @property
+    def suggestions(self) -> Suggestions:
+        return self.core.suggestions
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

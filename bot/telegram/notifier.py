@@ -32,9 +32,9 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.domain import Button, Image, JobView
+from bot.domain import Button, Image, JobState, JobView
 from bot.media import download
-from bot.render import Keyboard, MessageSpec, keyboard, message_for
+from bot.render import DELETE, Keyboard, MessageSpec, keyboard, message_for
 from bot.telegram.sender import Edit, Limits, Operation, RetryLater, Send, Sender
 
 log = logging.getLogger(__name__)
@@ -143,6 +143,11 @@ class TelegramNotifier:
         job = view.job
         if job.message_id is None:  # its first message never went out: the result is a new one
             return await self.post(job.chat_id, message_for(view), job.reply_to)
+        if job.notify and job.state is not JobState.CANCELLED:  # an edit notifies nobody: a new reply does
+            self._sender.awaiting_result(job.chat_id, job.message_id, False)
+            message_id = await self.post(job.chat_id, message_for(view), job.reply_to)
+            self._sender.edit(job.chat_id, job.message_id, DELETE)
+            return message_id
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._sender.awaiting_result(job.chat_id, job.message_id, False)
         self._sender.edit(job.chat_id, job.message_id, message_for(view), None, job.reply_to, future)
@@ -152,7 +157,7 @@ class TelegramNotifier:
         """Redraw a result's keyboard (e.g. to mark a tapped button)."""
         if image.chat_id is None or image.message_id is None:
             return
-        self._sender.edit(image.chat_id, image.message_id, None, keyboard(image, buttons))
+        self._sender.edit(image.chat_id, image.message_id, None, keyboard(image, buttons, image.lang))
 
     def say(self, chat_id: int, text: str, reply_to: int | None = None) -> None:
         """A short HTML reply, paced like everything else; fire and forget."""
@@ -218,6 +223,12 @@ class TelegramNotifier:
 
     async def _apply(self, chat_id: int, op: Edit, spec: MessageSpec) -> int:
         """Bring one message to `spec` with the fewest calls; returns where it is shown."""
+        if spec.delete:
+            try:
+                await self._with_retries(lambda: self._bot.delete_message(chat_id, op.message_id), final=True)
+            except BadRequest as exc:  # gone already, or too old to delete (48 h)
+                log.info("could not delete %s/%s: %s", chat_id, op.message_id, exc.message)
+            return op.message_id
         known = self._known(chat_id).get(op.message_id)
         if known == _light(spec):
             return op.message_id

@@ -39,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from .acedata_tools import PromptTools
 from .base import FakeServer, HttpError
 from .forms import parse_multipart
 from .images import Color, make_png, sniff_image
@@ -124,7 +125,7 @@ def _base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-class FakeAceData(FakeServer):
+class FakeAceData(PromptTools, FakeServer):
     """Fake of api.acedata.cloud (+ platform upload) behind one server; see module doc."""
 
     def __init__(self, token: str, platform_token: str | None = None) -> None:
@@ -153,6 +154,7 @@ class FakeAceData(FakeServer):
         self.trace_header = True  # answers carry X-Trace-Id (upstream's request trace id)
         self.callback_answer = "object"  # ndjson + callback_url: "object" ({task_id}) or "ndjson" (lines)
         self.hide_tasks = False  # the tasks API lists no task (as if the submit never created one)
+        self._tool_setup()
         # -- records --
         self.requests: list[JSON] = []
         self.received_urls: list[str] = []
@@ -194,6 +196,10 @@ class FakeAceData(FakeServer):
             Route("/files/{name}", self._file_endpoint, methods=["GET"]),
         ]
         routes.append(routes.pop(2))  # the catch-all goes last
+        routes[2:2] = [
+            Route("/midjourney/describe", self._describe_endpoint, methods=["POST"]),
+            Route("/midjourney/shorten", self._shorten_endpoint, methods=["POST"]),
+        ]
         handlers = {HttpError: self._error_handler}
         return Starlette(routes=routes, exception_handlers=handlers)
 
@@ -265,6 +271,18 @@ class FakeAceData(FakeServer):
             self._stall = (progress, seconds)
 
     # == helpers ==============================================================================
+    def _injected_failure(self) -> None:
+        with self._lock:
+            failure = self._http_failures.pop(0) if self._http_failures else None
+        if failure is not None:
+            raise ace_error(*failure)
+
+    async def _read_json(self, request: Request) -> JSON:
+        return _json_object(await request.body())
+
+    def _bad_request(self, message: str) -> Exception:
+        return _bad(message)
+
     def _authorize(self, request: Request, token: str) -> None:
         header = request.headers.get("authorization", "")
         if header != f"Bearer {token}":

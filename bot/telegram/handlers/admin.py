@@ -8,18 +8,20 @@ from telegram import Message, Update
 from bot import reports
 from bot.domain import Refusal, Refused
 from bot.telegram.context import BotContext, Wing
-from bot.telegram.handlers.common import refuse
+from bot.telegram.handlers.common import refuse, who
 
 
-def _admin(update: Update, context: BotContext) -> tuple[Wing, Message] | None:
+async def _admin(update: Update, context: BotContext) -> tuple[Wing, Message, str] | None:
+    """The services, the command's message and the admin's language, or None (refused)."""
     message, user = update.effective_message, update.effective_user
     if message is None:
         return None
     services = context.services
+    person, _ = await who(services, user)
     if user is None or not services.access.is_admin(user.id):
-        refuse(services, message, Refused(Refusal.NOT_ALLOWED))
+        refuse(services, message, Refused(Refusal.NOT_ALLOWED), person.lang)
         return None
-    return services, message
+    return services, message, person.lang
 
 
 def _say(services: Wing, message: Message, text: str) -> None:
@@ -46,34 +48,34 @@ async def deny(update: Update, context: BotContext) -> None:
 
 
 async def _change(update: Update, context: BotContext, *, allowed: bool) -> None:
-    found = _admin(update, context)
+    found = await _admin(update, context)
     if found is None:
         return
-    services, message = found
+    services, message, lang = found
     args = context.args or []
     target = _target(message, args)
     if target is None:
         if allowed and not args:
-            if _private_only(services, message):
+            if _private_only(services, message, lang):
                 return
             access = services.access
-            _say(services, message, reports.entries(await access.entries(), access.config, access.config.tz))
+            _say(services, message, reports.entries(await access.entries(), access.config, access.config.tz, lang))
         else:
-            _say(services, message, reports.USAGE)
+            _say(services, message, reports.usage(lang))
         return
     if not allowed and services.access.is_admin(target):
-        _say(services, message, reports.ADMIN_ALWAYS)
+        _say(services, message, reports.admin_always(lang))
         return
     assert message.from_user is not None
     await (services.access.allow if allowed else services.access.deny)(target, message.from_user.id)
-    _say(services, message, reports.changed(target, allowed))
+    _say(services, message, reports.changed(target, allowed, lang))
 
 
 async def limit(update: Update, context: BotContext) -> None:
-    found = _admin(update, context)
+    found = await _admin(update, context)
     if found is None:
         return
-    services, message = found
+    services, message, lang = found
     args = context.args or []
     try:
         user_id = int(args[0])
@@ -81,25 +83,25 @@ async def limit(update: Update, context: BotContext) -> None:
         if daily is not None and daily < 0:
             raise ValueError
     except (IndexError, ValueError):
-        _say(services, message, reports.USAGE)
+        _say(services, message, reports.usage(lang))
         return
     await services.access.set_limit(user_id, daily)
-    _say(services, message, reports.limit_set(user_id, daily, services.access.config.daily_per_user))
+    _say(services, message, reports.limit_set(user_id, daily, services.access.config.daily_per_user, lang))
 
 
 async def stats(update: Update, context: BotContext) -> None:
-    found = _admin(update, context)
+    found = await _admin(update, context)
     if found is None:
         return
-    services, message = found
-    if _private_only(services, message):
+    services, message, lang = found
+    if _private_only(services, message, lang):
         return
-    _say(services, message, reports.stats(await services.access.stats(), services.access.config.tz))
+    _say(services, message, reports.stats(await services.access.stats(), services.access.config.tz, lang))
 
 
-def _private_only(services: Wing, message: Message) -> bool:
+def _private_only(services: Wing, message: Message, lang: str) -> bool:
     """Reports name people and their usage: they are given in the admin's private chat only."""
     if message.chat.type == "private":
         return False
-    _say(services, message, reports.PRIVATE_ONLY)
+    _say(services, message, reports.private_only(lang))
     return True

@@ -9,8 +9,10 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import render
+from bot import replies
+from bot.i18n import html, language_of, text
 from bot.telegram.context import BotContext
+from bot.telegram.handlers.common import who
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +21,19 @@ async def help_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    context.services.notifier.say(message.chat_id, render.help_text(context.bot.username), message.message_id)
+    user, _ = await who(context.services, message.from_user)
+    context.services.notifier.say(message.chat_id, replies.help_text(user.lang, context.bot.username), message.message_id)
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """In a private chat, a command we do not have gets a pointer to /help (groups stay quiet:
+    the command may be for another bot)."""
+    message = update.effective_message
+    if message is None or message.chat.type != "private" or not message.text:
+        return
+    user, _ = await who(context.services, message.from_user)
+    name = message.text.split()[0].lstrip("/").split("@")[0]
+    context.services.notifier.say(message.chat_id, replies.unknown_command(name, user.lang), message.message_id)
 
 
 async def only_once(update: Update, context: BotContext) -> None:
@@ -37,10 +51,12 @@ async def on_error(update: object, context: BotContext) -> None:
     log.error("handler failed", exc_info=context.error)
     if not isinstance(update, Update):
         return
+    user = update.effective_user
+    lang = language_of(user.language_code if user else None)
     if update.callback_query is not None:
         with contextlib.suppress(TelegramError):
-            await update.callback_query.answer("Something went wrong. Please try again.")
+            await update.callback_query.answer(text(lang, "tap.went_wrong"))
         return
     services = context.application.bot_data.get("services")
     if update.effective_chat is not None and services is not None:
-        services.notifier.say(update.effective_chat.id, "⚠️ Something went wrong. Please try again.")
+        services.notifier.say(update.effective_chat.id, html(lang, "error.went_wrong"))

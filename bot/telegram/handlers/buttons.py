@@ -1,26 +1,29 @@
-"""Taps on inline buttons: result actions and Vary (Region) pickers. Always answered at once."""
+"""Taps on inline buttons: result actions, ✖ Cancel, Vary (Region) pickers, /settings panels and
+suggested prompts. Every tap is answered at once; unknown or forged data is "no longer valid"."""
 
 from __future__ import annotations
 
-import html
 from datetime import datetime
 
 from telegram import CallbackQuery, Update
 
-from bot import render
+from bot import replies
 from bot.buttons import Pressed
+from bot.domain import Refused, Requester, Wishes
+from bot.i18n import text
+from bot.jobs.service import Cancelled
 from bot.regions import Answer
-from bot.render import action_label, parse_callback, parse_picker
-from bot.telegram.context import BotContext
-from bot.telegram.handlers.common import requester
+from bot.render import action_label, parse_callback, parse_cancel, parse_panel, parse_picker
+from bot.telegram.context import BotContext, Wing
+from bot.telegram.handlers.common import who
+from bot.telegram.handlers.panels import panel_tap
 
-_EXPIRED = "This button is no longer valid."
 _PICKER_ANSWERS = {
     Answer.UPDATED: None,
-    Answer.SUBMITTED: "Submitted: repainting the chosen area.",
-    Answer.CANCELLED: "Cancelled.",
-    Answer.EMPTY: "Select at least one square first.",
-    Answer.CLOSED: "This picker is closed.",
+    Answer.SUBMITTED: "picker.answer_submitted",
+    Answer.CANCELLED: "picker.answer_cancelled",
+    Answer.EMPTY: "picker.answer_empty",
+    Answer.CLOSED: "picker.answer_closed",
 }
 
 
@@ -29,45 +32,71 @@ async def button(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if query is None:
         return
-    if chat is None:
-        await query.answer(_EXPIRED)
-        return
-    if (picked := parse_picker(query.data)) is not None:
-        await _picker(query, context, picked, chat.type)
-        return
-    key = parse_callback(query.data)
-    if key is None:
-        await query.answer(_EXPIRED)
-        return
-    user = requester(update.effective_user)
     services = context.services
-    outcome = await services.buttons.press(key, chat_id=chat.id, chat_type=chat.type, requester=user)
-    if outcome.result is Pressed.UNKNOWN or outcome.button is None:
-        await query.answer(_EXPIRED)
-    elif outcome.result is Pressed.PICK_REGION:
-        await query.answer("Pick the squares to repaint.")
-    elif outcome.result is Pressed.REFUSED and outcome.refused is not None:
-        tz = services.access.config.tz
-        await query.answer(render.refusal(outcome.refused, datetime.now(tz), user.user_id), show_alert=True)
-    elif outcome.result is Pressed.BUSY:
-        await query.answer(f"{action_label(outcome.button.action)} is already in progress.")
+    user, profile = await who(services, query.from_user)
+    if chat is None:
+        await query.answer(text(user.lang, "tap.expired"))
+    elif (picked := parse_picker(query.data)) is not None:
+        await _picker(query, services, picked, chat.type, user, profile.wishes)
+    elif (job_id := parse_cancel(query.data)) is not None:
+        await _cancel(query, services, job_id, chat.id, user)
+    elif (panel := parse_panel(query.data)) is not None:
+        await panel_tap(query, services, panel, chat.id, chat.type, user, profile)
+    elif (key := parse_callback(query.data)) is not None:
+        await _result(query, services, key, chat.id, chat.type, user, profile.wishes)
     else:
-        await query.answer(f"{action_label(outcome.button.action)}: on it!")
+        await query.answer(text(user.lang, "tap.expired"))
 
 
-async def _picker(query: CallbackQuery, context: BotContext, picked: tuple[str, str], chat_type: str) -> None:
+async def refused(query: CallbackQuery, services: Wing, refusal: Refused, user: Requester) -> None:
+    now = datetime.now(services.access.config.tz)
+    await query.answer(replies.refusal(refusal, now, user.lang, user.user_id), show_alert=True)
+
+
+async def _result(query: CallbackQuery, services: Wing, key: str, chat_id: int, chat_type: str, user: Requester,
+                  wishes: Wishes) -> None:  # fmt: skip
+    outcome = await services.buttons.press(key, chat_id=chat_id, chat_type=chat_type, requester=user, wishes=wishes)
+    lang = user.lang
+    if outcome.result is Pressed.UNKNOWN or outcome.button is None:
+        await query.answer(text(lang, "tap.expired"))
+    elif outcome.result is Pressed.PICK_REGION:
+        await query.answer(text(lang, "tap.pick_region"))
+    elif outcome.result is Pressed.REFUSED and outcome.refused is not None:
+        await refused(query, services, outcome.refused, user)
+    elif outcome.result is Pressed.BUSY:
+        await query.answer(text(lang, "tap.busy", label=action_label(outcome.button.action, lang)))
+    else:
+        await query.answer(text(lang, "tap.started", label=action_label(outcome.button.action, lang)))
+
+
+async def _cancel(query: CallbackQuery, services: Wing, job_id: int, chat_id: int, user: Requester) -> None:
+    outcome = await services.jobs.cancel(job_id, chat_id, user)
+    if outcome is Cancelled.DONE:
+        await query.answer(text(user.lang, "tap.cancelled"))
+    elif outcome is Cancelled.NOT_YOURS:
+        owner = await services.jobs.owner_of(job_id)
+        name = owner.first_name if owner else text(user.lang, "picker.its_owner")
+        await query.answer(text(user.lang, "tap.cancel_not_yours", owner=name), show_alert=True)
+    elif outcome is Cancelled.TOO_LATE:
+        await query.answer(text(user.lang, "tap.cancel_too_late"), show_alert=True)
+    else:
+        await query.answer(text(user.lang, "tap.expired"))
+
+
+async def _picker(
+    query: CallbackQuery, services: Wing, picked: tuple[str, str], chat_type: str, user: Requester, wishes: Wishes
+) -> None:
     key, op = picked
-    outcome = await context.services.regions.act(key, op, requester(query.from_user), chat_type)
+    outcome = await services.regions.act(key, op, user, chat_type, wishes)
     if outcome.answer is Answer.REFUSED and outcome.refused is not None:
-        tz = context.services.access.config.tz
-        await query.answer(render.refusal(outcome.refused, datetime.now(tz)), show_alert=True)
+        await refused(query, services, outcome.refused, user)
         return
     if outcome.answer is Answer.NOT_YOURS:
-        owner = outcome.owner.first_name if outcome.owner else "its owner"
-        await query.answer(f"Only {owner} can change this selection.", show_alert=True)
+        owner = outcome.owner.first_name if outcome.owner else text(user.lang, "picker.its_owner")
+        await query.answer(text(user.lang, "picker.not_yours", owner=owner), show_alert=True)
         return
-    text = _PICKER_ANSWERS[outcome.answer]
-    await query.answer(text, show_alert=outcome.answer is Answer.EMPTY)
+    answer = _PICKER_ANSWERS[outcome.answer]
+    await query.answer(text(user.lang, answer) if answer else None, show_alert=outcome.answer is Answer.EMPTY)
 
 
 async def picker_prompt(update: Update, context: BotContext) -> None:
@@ -76,12 +105,10 @@ async def picker_prompt(update: Update, context: BotContext) -> None:
     if message is None or message.reply_to_message is None or not message.text:
         return
     services = context.services
+    user, _ = await who(services, message.from_user)
     outcome = await services.regions.set_prompt(
-        message.chat_id, message.reply_to_message.message_id, requester(message.from_user), message.text
+        message.chat_id, message.reply_to_message.message_id, user, message.text
     )
     if outcome is not None and outcome.answer is Answer.NOT_YOURS and outcome.owner is not None:
-        services.notifier.say(
-            message.chat_id,
-            f"Only {html.escape(outcome.owner.first_name)} can change this selection.",
-            reply_to=message.message_id,
-        )
+        note = text(user.lang, "picker.not_yours", owner=outcome.owner.first_name)
+        services.notifier.say(message.chat_id, replies.plain(note), reply_to=message.message_id)

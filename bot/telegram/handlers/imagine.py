@@ -11,12 +11,13 @@ import re
 
 from telegram import Message, Update
 
-from bot import render
+from bot import replies
 from bot.domain import Picture, Refusal, Refused
 from bot.media import MediaError
+from bot.profiles import with_defaults
 from bot.prompt import MAX_IMAGE_URLS, PromptError, parse_prompt
 from bot.telegram.context import BotContext, Wing
-from bot.telegram.handlers.common import refuse, requester
+from bot.telegram.handlers.common import refuse, say, warn, who
 from bot.telegram.handlers.pictures import attached, replied
 
 _COMMAND = re.compile(r"^/(imagine|blend)(?:@(\w+))?(?:\s+|$)(.*)$", re.IGNORECASE | re.DOTALL)
@@ -46,7 +47,8 @@ async def command(update: Update, context: BotContext) -> None:
     try:
         pictures = attached(message)
     except MediaError as exc:
-        _reply(context.services, message, str(exc))
+        user, _ = await who(context.services, message.from_user)
+        warn(context.services, message, exc.msg.text(user.lang))
         return
     await start(context.services, message, parsed, pictures, context.bot.id)
 
@@ -76,7 +78,8 @@ async def album_complete(services: Wing, bot_username: str, bot_id: int, message
         try:
             pictures = tuple(p for m in messages for p in attached(m))
         except MediaError as exc:
-            _reply(services, message, str(exc))
+            user, _ = await who(services, message.from_user)
+            warn(services, message, exc.msg.text(user.lang))
             return
         await start(services, message, parsed, pictures, bot_id)
         return
@@ -86,34 +89,30 @@ async def start(
     services: Wing, message: Message, parsed: tuple[str, str], pictures: tuple[Picture, ...], bot_id: int
 ) -> None:
     name, argument = parsed
-    user = requester(message.from_user)
+    user, profile = await who(services, message.from_user)
     if not await services.access.allowed(user.user_id, message.chat_id):  # before any other reply
-        refuse(services, message, Refused(Refusal.NOT_ALLOWED))
+        refuse(services, message, Refused(Refusal.NOT_ALLOWED), user.lang)
         return
     try:
         pictures = await replied(message, services.store, bot_id) + pictures
     except MediaError as exc:
-        _reply(services, message, str(exc))
+        warn(services, message, exc.msg.text(user.lang))
         return
     if name == "imagine" and not argument and not pictures:
-        services.notifier.say(message.chat_id, render.usage(), reply_to=message.message_id)
+        say(services, message, replies.usage(user.lang))
         return
     try:
-        prompt = parse_prompt(argument, pictures=len(pictures), blend=name == "blend")
+        prompt = with_defaults(parse_prompt(argument, pictures=len(pictures), blend=name == "blend"), profile)
     except PromptError as exc:
-        _reply(services, message, str(exc))
+        warn(services, message, exc.msg.text(user.lang))
         return
     found = len(pictures) + len(prompt.image_urls)
     if name == "blend" and not 2 <= found <= MAX_IMAGE_URLS:
-        _reply(services, message, render.blend_count(found))
+        warn(services, message, replies.blend_count(found, user.lang))
         return
     job = await services.jobs.imagine(
         chat_id=message.chat_id, chat_type=message.chat.type, requester=user, reply_to=message.message_id,
-        prompt=prompt, pictures=pictures,
+        prompt=prompt, pictures=pictures, wishes=profile.wishes,
     )  # fmt: skip
     if isinstance(job, Refused):
-        refuse(services, message, job)
-
-
-def _reply(services: Wing, message: Message, text: str) -> None:
-    services.notifier.say(message.chat_id, f"⚠️ {render.plain(text)}", reply_to=message.message_id)
+        refuse(services, message, job, user.lang)

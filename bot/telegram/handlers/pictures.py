@@ -25,23 +25,23 @@ def attached(message: Message) -> tuple[Picture, ...]:
         document = message.document
         mime = (document.mime_type or "").lower()
         if mime == "image/gif":
-            raise MediaError("Animated GIFs can't be used. Please send a still picture (JPG, PNG or WebP).")
+            raise MediaError("media.gif")
         if mime not in IMAGE_TYPES:
-            raise MediaError(
-                f"“{document.file_name or 'That file'}” is not a picture. Please send a JPG, PNG or WebP image."
-            )
+            if document.file_name:
+                raise MediaError("media.not_picture", name=document.file_name[:80])
+            raise MediaError("media.unusable")
         _check_size(document.file_size)
         return (Picture(document.file_id, document.file_unique_id),)
     if message.sticker:
-        raise MediaError("Stickers can't be used. Please send the picture as a photo.")
+        raise MediaError("media.sticker")
     if message.animation or message.video or message.video_note:
-        raise MediaError("Videos and GIFs can't be used. Please send a still picture.")
+        raise MediaError("media.video")
     return ()
 
 
 def _check_size(size: int | None) -> None:
     if size is not None and size > MAX_IMAGE_BYTES:
-        raise MediaError("That picture is larger than 20 MB. Please send a smaller one.")
+        raise MediaError("media.too_large")
 
 
 async def replied(message: Message, store: Store, bot_id: int) -> tuple[Picture, ...]:

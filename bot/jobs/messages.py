@@ -1,0 +1,89 @@
+"""Each job's one chat message, sent while the job already goes upstream.
+
+A job is queued (and may be submitted) the moment it is admitted; its first message follows as
+soon as the chat's pacing allows, and catches up with whatever state the job reached meanwhile.
+Progress before the message exists is simply not shown; a final state waits for the message
+(`of`), so the result edits it instead of arriving as a second message. A message that could not be
+sent at all cancels the job if it was not submitted yet; otherwise `message_id` stays None and the
+result is sent as a new message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from bot.domain import Job, JobView
+from bot.jobs.ports import Notifier
+from bot.store import Store
+from bot.tasks import TaskSet
+
+log = logging.getLogger(__name__)
+
+
+class Messages:
+    def __init__(
+        self, store: Store, notifier: Notifier, tasks: TaskSet, unsent: Callable[[Job], Awaitable[None]]
+    ) -> None:
+        self._store = store
+        self._unsent = unsent  # the chat refused the first message (e.g. the bot was removed)
+        self._notifier = notifier
+        self._tasks = tasks
+        self._pending: dict[int, asyncio.Future[int | None]] = {}
+        self._known: dict[int, int] = {}  # job id → message id, for jobs whose message came late
+
+    def announce(self, job: Job, position: int | None) -> None:
+        """Send the job's first message in the background (a reply to the request)."""
+        self._pending[job.id] = asyncio.get_running_loop().create_future()
+        self._tasks.spawn(self._send(job, position), name=f"announce-{job.id}")
+
+    async def _send(self, job: Job, position: int | None) -> None:
+        future = self._pending[job.id]
+        message_id: int | None = None
+        try:
+            message_id = await self._notifier.create(JobView(job, position=position))
+        except Exception:
+            log.exception("could not send the first message of job %s", job.id)
+            await self._unsent(job)
+        try:
+            if message_id is not None:
+                await self._store.update_job(job.id, message_id=message_id)
+                self._known[job.id] = message_id
+                latest = await self._store.get_job(job.id)
+                if latest is not None and not latest.state.finished and latest.state != job.state:
+                    self._notifier.update(JobView(replace(latest, message_id=message_id)))  # catch up
+        finally:
+            self._pending.pop(job.id, None)
+            if not future.done():
+                future.set_result(message_id)
+
+    def sent(self, job_id: int) -> bool:
+        """Whether the first message went out, or failed (False while it is still on its way)."""
+        return job_id not in self._pending
+
+    def fill(self, job: Job) -> Job:
+        """The job with its message id if the message exists by now (never waits)."""
+        if job.message_id is None and job.id in self._known:
+            return replace(job, message_id=self._known[job.id])
+        return job
+
+    async def of(self, job: Job) -> Job:
+        """The job with its message id, waiting for its first message if it is on its way."""
+        if job.message_id is not None:
+            return job
+        pending = self._pending.get(job.id)
+        if pending is not None:
+            message_id = await asyncio.shield(pending)
+            return replace(job, message_id=message_id) if message_id is not None else job
+        return self.fill(job)
+
+    def update(self, view: JobView) -> None:
+        """Show a job's state on its message, if the message exists yet."""
+        job = self.fill(view.job)
+        if job.message_id is not None:
+            self._notifier.update(replace(view, job=job))
+
+    def forget(self, job_id: int) -> None:
+        self._known.pop(job_id, None)

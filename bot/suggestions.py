@@ -1,0 +1,137 @@
+"""/describe and /shorten: Midjourney suggests prompts, the chat shows them with a button each,
+and a tap starts `/imagine` with that prompt.
+
+The request runs in the background (a handler only queues it): a "working…" reply comes first and
+is edited into the prompts, or into a short reason in the reader's language (upstream's own words
+go to the log with their trace id). The picture is given to /describe as a public URL made the same
+way as for image prompts (`PictureHost`), so it never carries the bot token. The suggested prompts
+are kept in SQLite with the message (a "panel"), so the buttons keep working after a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from bot import panels
+from bot.access import Access
+from bot.alerts import Alerts
+from bot.domain import Job, Picture, Refused, Requester
+from bot.failures import explain, upstream_detail
+from bot.i18n import Msg
+from bot.imagine import ImagineClient, ImagineError
+from bot.jobs import JobService, PictureHost
+from bot.media import MediaError
+from bot.profiles import Profile, with_defaults
+from bot.prompt import PromptError, parse_prompt
+from bot.regions import Display
+from bot.render import MessageSpec
+from bot.store import Store
+from bot.store.panels import Panel
+from bot.tasks import TaskSet
+
+log = logging.getLogger(__name__)
+Work = Callable[[], Awaitable[list[str]]]
+
+
+class Suggestions:
+    def __init__(
+        self,
+        store: Store,
+        client: ImagineClient,
+        pictures: PictureHost | None,
+        display: Display,
+        jobs: JobService,
+        access: Access | None = None,
+        alerts: Alerts | None = None,
+    ) -> None:
+        self._store = store
+        self._client = client
+        self._pictures = pictures
+        self._display = display
+        self._jobs = jobs
+        self._access = access
+        self._alerts = alerts
+        self._tasks = TaskSet()
+
+    async def describe(self, chat_id: int, owner: Requester, picture: Picture, reply_to: int | None) -> Refused | None:
+        async def work() -> list[str]:
+            if self._pictures is None:
+                raise MediaError("media.unsupported")
+            return await self._client.describe(await self._pictures.url_for(picture))
+
+        return await self._start("describe", chat_id, owner, reply_to, work)
+
+    async def shorten(self, chat_id: int, owner: Requester, prompt: str, reply_to: int | None) -> Refused | None:
+        async def work() -> list[str]:
+            return await self._client.shorten(prompt)
+
+        return await self._start("shorten", chat_id, owner, reply_to, work)
+
+    async def _start(self, kind: str, chat_id: int, owner: Requester, reply_to: int | None, work: Work) -> Refused | None:
+        """Both spend credit: they pass the operator's lists and limits (they are not counted as jobs)."""
+        if self._access is not None and (refused := await self._access.check(owner.user_id, chat_id)):
+            return refused
+        panel = await self._store.panels.create(kind, chat_id, owner)
+        self._tasks.spawn(self._run(panel, reply_to, work), name=f"{kind}-{panel.key}")
+        return None
+
+    async def _run(self, panel: Panel, reply_to: int | None, work: Work) -> None:
+        owner, kind = panel.owner, panel.kind
+        try:
+            message_id = await self._display.post(panel.chat_id, panels.working(kind, owner), reply_to)
+        except Exception:
+            log.exception("could not answer %s in chat %s", kind, panel.chat_id)
+            return
+        await self._store.panels.placed(panel.key, message_id)
+        try:
+            prompts = await work()
+        except MediaError as exc:
+            spec = panels.tool_failed(kind, owner, exc.msg.text(owner.lang))
+        except ImagineError as exc:
+            failure = explain(exc)
+            log.warning("%s failed: %s%s", kind, upstream_detail(exc), failure.hint)
+            if failure.operator and self._alerts is not None:
+                self._alerts.failure(failure)
+            spec = panels.tool_failed(kind, owner, failure.said(owner.lang))
+        except Exception:
+            log.exception("%s failed", kind)
+            spec = panels.tool_failed(kind, owner, Msg("fail.internal").text(owner.lang))
+        else:
+            await self._store.panels.placed(panel.key, message_id, tuple(prompts))
+            spec = panels.suggestions(kind, panel.key, owner, prompts)
+        self._display.show(panel.chat_id, message_id, spec)
+
+    def post(self, panel: Panel, spec: MessageSpec, reply_to: int | None) -> None:
+        """Send a panel's message (e.g. /settings) in the background and remember where it is."""
+
+        async def send() -> None:
+            try:
+                message_id = await self._display.post(panel.chat_id, spec, reply_to)
+            except Exception:
+                log.exception("could not send a %s panel to chat %s", panel.kind, panel.chat_id)
+                return
+            await self._store.panels.placed(panel.key, message_id)
+
+        self._tasks.spawn(send(), name=f"panel-{panel.key}")
+
+    async def pick(
+        self, key: str, number: str, *, chat_id: int, chat_type: str, requester: Requester, profile: Profile
+    ) -> Job | Refused | PromptError | None:
+        """A tap on a suggested prompt: `/imagine` it as the tapper (None: not a button of ours)."""
+        panel = await self._store.panels.get(key)
+        if panel is None or panel.chat_id != chat_id or panel.kind not in ("describe", "shorten"):
+            return None
+        if not number.isdigit() or not 1 <= int(number) <= len(panel.items):
+            return None
+        try:
+            prompt = with_defaults(parse_prompt(panel.items[int(number) - 1]), profile)
+        except PromptError as exc:
+            return exc
+        return await self._jobs.imagine(
+            chat_id=chat_id, chat_type=chat_type, requester=requester, reply_to=panel.message_id, prompt=prompt,
+            wishes=profile.wishes,
+        )  # fmt: skip
+
+    async def aclose(self) -> None:
+        await self._tasks.close()

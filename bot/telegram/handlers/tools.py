@@ -1,0 +1,78 @@
+"""/describe (a picture → four prompts), /shorten (a prompt → shorter ones) and /info."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.domain import Refusal, Refused
+from bot.i18n import html
+from bot.media import MediaError
+from bot.panels import Usage, info
+from bot.prompt import clean_text
+from bot.telegram.context import BotContext
+from bot.telegram.handlers.common import refuse, say, warn, who
+from bot.telegram.handlers.pictures import attached, replied
+
+
+async def describe(update: Update, context: BotContext) -> None:
+    """/describe as a photo's caption, or as a reply to a photo, an image file or a bot result."""
+    message = update.effective_message
+    if message is None:
+        return
+    services = context.services
+    user, _ = await who(services, message.from_user)
+    if not await services.access.allowed(user.user_id, message.chat_id):
+        refuse(services, message, Refused(Refusal.NOT_ALLOWED), user.lang)
+        return
+    try:
+        pictures = attached(message) or await replied(message, services.store, context.bot.id)
+    except MediaError as exc:
+        warn(services, message, exc.msg.text(user.lang))
+        return
+    if not pictures:
+        say(services, message, html(user.lang, "describe.usage"))
+        return
+    refused = await services.suggestions.describe(message.chat_id, user, pictures[0], message.message_id)
+    if refused is not None:
+        refuse(services, message, refused, user.lang)
+
+
+async def shorten(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    services = context.services
+    user, _ = await who(services, message.from_user)
+    if not await services.access.allowed(user.user_id, message.chat_id):
+        refuse(services, message, Refused(Refusal.NOT_ALLOWED), user.lang)
+        return
+    prompt = clean_text(" ".join(context.args or []))[:4000]
+    if not prompt:
+        say(services, message, html(user.lang, "shorten.usage"))
+        return
+    refused = await services.suggestions.shorten(message.chat_id, user, prompt, message.message_id)
+    if refused is not None:
+        refuse(services, message, refused, user.lang)
+
+
+async def info_command(update: Update, context: BotContext) -> None:
+    """/info: the person's running and waiting jobs, today's usage and limits, their settings."""
+    message = update.effective_message
+    if message is None:
+        return
+    services = context.services
+    user, profile = await who(services, message.from_user)
+    access = services.access
+    config = access.config
+    start, resets_at = access.day()
+    jobs = await services.store.jobs_in_progress_of(user.user_id)
+    override = await services.store.usage.daily_limit_of(user.user_id)
+    group = message.chat.type != "private"
+    usage = Usage(
+        used=await services.store.usage.started_since(start, user_id=user.user_id),
+        limit=0 if access.is_admin(user.user_id) else (config.daily_per_user if override is None else override),
+        chat_used=await services.store.usage.started_since(start, chat_id=message.chat_id) if group else None,
+        chat_limit=config.daily_per_chat, active_limit=0 if access.is_admin(user.user_id) else config.active_per_user,
+        resets_at=resets_at,
+    )  # fmt: skip
+    say(services, message, info(user, jobs, usage, profile, message.chat_id))
