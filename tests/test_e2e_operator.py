@@ -76,7 +76,7 @@ def test_stats_for_admins_only(tg: FakeTelegram, ace: FakeAceData, make_bot: Cal
     requests = [tg.user_message(LISTED, ANN, f"/imagine fox {n}") for n in range(2)]
     ended = ("❌", "– @ann\n", "@ann</b>")
     for request in requests:  # one of them is refused by moderation, the other finishes
-        tg.wait_for(lambda request=request: (lambda t: "❌" in t or t.endswith("(fast)") and "%" not in t)(
+        tg.wait_for(lambda request=request: (lambda t: "❌" in t or (t.endswith("(fast)") and "%" not in t))(
             text_of(tg, LISTED, request)) and reply_to(tg, LISTED["id"], request).history[-1], timeout=15)
     del ended
     settle(0.5)

@@ -983,11 +983,13 @@ class FakeTelegram(FakeServer):
 
     # == users (test-thread helpers) ==========================================================
     @staticmethod
-    def user(id: int, first_name: str, username: str | None = None) -> JSON:
-        """A ``User`` dict for a human."""
+    def user(id: int, first_name: str, username: str | None = None, language_code: str | None = None) -> JSON:
+        """A ``User`` dict for a human (``language_code``: their Telegram app's language, e.g. zh-hans)."""
         data: JSON = {"id": id, "is_bot": False, "first_name": first_name}
         if username:
             data["username"] = username
+        if language_code:
+            data["language_code"] = language_code
         return data
 
     @staticmethod
