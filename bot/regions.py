@@ -91,12 +91,12 @@ class RegionService:
             owner=owner,
             reply_to=button.message_id,
         )
-        await self._store.create_picker(picker)
+        await self._store.pickers.create(picker)
         self._tasks.spawn(self._post(picker), name=f"picker-{picker.key}")
 
     async def _editable(self, key: str, user: Requester) -> Picker | Outcome:
         """The open picker `user` may change, or why not."""
-        picker = await self._store.get_picker(key)
+        picker = await self._store.pickers.get(key)
         if picker is None or picker.state != "open" or picker.message_id is None:
             return Outcome(Answer.CLOSED)
         if user.user_id != picker.owner.user_id:
@@ -116,13 +116,13 @@ class RegionService:
             else:
                 picker = replace(picker, cells=_toggle(picker.cells, op))
                 answer = Answer.UPDATED
-            await self._store.save_picker(picker)
+            await self._store.pickers.save(picker)
         self._tasks.spawn(self._redraw(picker), name=f"picker-{picker.key}")
         return Outcome(answer)
 
     async def set_prompt(self, chat_id: int, message_id: int, user: Requester, text: str) -> Outcome | None:
         """A reply to a picker sets the prompt for the area; None when it is not a picker."""
-        picker = await self._store.picker_at(chat_id, message_id)
+        picker = await self._store.pickers.at(chat_id, message_id)
         if picker is None:
             return None
         if picker.state != "open":
@@ -130,9 +130,9 @@ class RegionService:
         if user.user_id != picker.owner.user_id:
             return Outcome(Answer.NOT_YOURS, picker.owner)
         async with self._lock(picker.key):
-            picker = await self._store.get_picker(picker.key) or picker
+            picker = await self._store.pickers.get(picker.key) or picker
             picker = replace(picker, prompt=clean_text(text)[:1000] or None)
-            await self._store.save_picker(picker)
+            await self._store.pickers.save(picker)
         self._tasks.spawn(self._redraw(picker), name=f"picker-{picker.key}")
         return Outcome(Answer.UPDATED)
 
@@ -164,7 +164,7 @@ class RegionService:
         if isinstance(started, Refused):
             return Outcome(Answer.REFUSED, refused=started)
         picker = replace(picker, state="submitted")
-        await self._store.save_picker(picker)
+        await self._store.pickers.save(picker)
         self._tasks.spawn(self._redraw(picker), name=f"picker-{picker.key}")
         return Outcome(Answer.SUBMITTED)
 
@@ -182,9 +182,9 @@ class RegionService:
             message_id = await self._display.post(picker.chat_id, spec, picker.reply_to)
         except Exception:
             log.exception("could not open a region picker for %s", picker.image_id)
-            await self._store.save_picker(replace(picker, state="cancelled"))
+            await self._store.pickers.save(replace(picker, state="cancelled"))
             return
-        await self._store.save_picker(replace(picker, message_id=message_id))
+        await self._store.pickers.save(replace(picker, message_id=message_id))
 
     async def _redraw(self, picker: Picker) -> None:
         if picker.message_id is None:
@@ -207,7 +207,7 @@ class RegionService:
 
     async def page_data(self, key: str) -> tuple[Picker, Image] | None:
         """What the Draw mask page shows: an open picker and its image."""
-        picker = await self._store.get_picker(key)
+        picker = await self._store.pickers.get(key)
         if picker is None or picker.state != "open":
             return None
         image = await self._store.get_image(picker.image_id)

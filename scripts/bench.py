@@ -212,6 +212,7 @@ class JobRecord:
     n: int
     chat_id: int
     request_id: int = 0  # the user's /imagine message
+    request_t: float | None = None  # when it was sent (monotonic)
     task_id: str | None = None
     final_url: str | None = None
     final_t: float | None = None  # upstream final line (monotonic)
@@ -236,6 +237,7 @@ class Results:
     lost: int = 0
     lost_jobs: list[int] = field(default_factory=list)
     latency_ms: dict[str, float | None] = field(default_factory=dict)
+    wait_ms: dict[str, float | None] = field(default_factory=dict)  # request -> result, what users wait
     beyond_pacing_ms: dict[str, float | None] = field(default_factory=dict)
     latency_groups_ms: dict[str, float | None] = field(default_factory=dict)
     latency_private_ms: dict[str, float | None] = field(default_factory=dict)
@@ -425,6 +427,7 @@ def run(opts: argparse.Namespace) -> Results:
                     time.sleep(delay)
                 chat, users = chats[job.n % len(chats)]
                 user = users[(job.n // len(chats)) % len(users)]
+                job.request_t = time.monotonic()
                 job.request_id = tg.user_message(chat, user, f"/imagine bench job {job.n}")
                 if job.n % 50 == 0:
                     tracker.poll()
@@ -509,6 +512,9 @@ def _analyse(
     results.lost = len(lost)
     results.lost_jobs = [job.n for job in lost][:50]
     results.latency_ms = _percentiles(latencies)
+    results.wait_ms = _percentiles(
+        [(j.shown_t - j.request_t) * 1000 for j in jobs if j.shown_t is not None and j.request_t is not None]
+    )
     beyond, causes = _pacing(opts, calls, jobs)
     results.beyond_pacing_ms = _percentiles(beyond)
     results.late_causes = dict(causes.most_common())
@@ -667,6 +673,7 @@ def table(r: Results) -> str:
         ("latency p50", _ms(lat.get("p50")), "latency p50"),
         ("latency p99", _ms(lat.get("p99")), "latency p99"),
         ("latency max", _ms(lat.get("max")), ""),
+        ("request -> result p50 / p99", f"{_ms(r.wait_ms.get('p50'))} / {_ms(r.wait_ms.get('p99'))}", ""),
         (
             "  groups p50 / p99",
             f"{_ms(r.latency_groups_ms.get('p50'))} / {_ms(r.latency_groups_ms.get('p99'))}",

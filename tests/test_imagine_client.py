@@ -130,3 +130,29 @@ async def test_stall_after_first_line_keeps_the_task_id() -> None:
     with pytest.raises(StreamBroken) as info:
         await _collect(client)
     assert info.value.task_id == "t1"
+
+
+async def test_describe_and_shorten_answers_become_clean_prompts() -> None:
+    seen: list[tuple[str, object]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((request.url.path, json.loads(request.content)))
+        if request.url.path.endswith("/describe"):
+            return httpx.Response(200, json={"descriptions": ["1️⃣ a fox --ar 3:2", "2️⃣ an owl", " ", 3]})
+        return httpx.Response(200, json={"prompts": "1. short fox\n2) shorter"})
+
+    client = _client(handler)
+    assert await client.describe("https://cdn.test/p.png") == ["a fox --ar 3:2", "an owl"]
+    assert await client.shorten("a very long fox") == ["short fox", "shorter"]
+    assert seen == [("/midjourney/describe", {"image_url": "https://cdn.test/p.png"}),
+                    ("/midjourney/shorten", {"prompt": "a very long fox"})]  # fmt: skip
+
+
+async def test_a_describe_error_is_an_imagine_error_with_its_trace_id() -> None:
+    from bot.imagine import Misconfigured
+
+    client = _client(lambda r: httpx.Response(401, json={"error": {"code": "invalid_token", "message": "x"},
+                                                         "trace_id": "tr-1"}))  # fmt: skip
+    with pytest.raises(Misconfigured) as caught:
+        await client.describe("https://cdn.test/p.png")
+    assert caught.value.trace_id == "tr-1"

@@ -24,7 +24,6 @@ async def test_a_streamed_job_ends_with_its_picture_and_buttons(tmp_path: Path) 
         view = await notes.final_of(job.id)
         assert view.image is not None and view.image.is_grid
         assert [b.action for b in view.buttons] == ["upscale1", "reroll"]
-        assert any(v.job.progress == 50 for v in notes.updates), "progress was shown"
         assert upstream.submits == [{"prompt": "a fox --ar 3:2", "action": "generate", "timeout": 4}]
 
 
@@ -169,6 +168,27 @@ async def test_callback_mode_without_callbacks_meets_the_deadline(tmp_path: Path
         assert failed.state is JobState.FAILED and failed.error == DEADLINE.text
 
 
+async def test_a_job_starts_before_its_message_which_then_catches_up(tmp_path: Path) -> None:
+    """Submitted at once, not after the chat's pacing lets its first message out; that message
+    then shows the progress made meanwhile."""
+    upstream = Upstream()
+    upstream.answers = [("lines", [line("t1", 30)], True)]
+    async with running(tmp_path, upstream) as (service, store, notes):
+        created = asyncio.Event()
+
+        async def slow_create(view: object) -> int:
+            await until(lambda: upstream.submits)  # the chat is slow: the job is upstream first
+            created.set()
+            return 777
+
+        notes.create = slow_create  # type: ignore[method-assign]
+        job = await imagine(service)
+        await created.wait()
+        caught_up = await until(lambda: [v for v in notes.updates if v.job.message_id == 777])
+        assert caught_up[-1].job.state is JobState.RUNNING and caught_up[-1].job.progress == 30
+        assert (await store.get_job(job.id)).message_id == 777  # type: ignore[union-attr]
+
+
 async def test_a_first_message_telegram_refuses_drops_a_waiting_job(tmp_path: Path) -> None:
     """A job waiting for a slot whose first message the chat refuses is dropped, never submitted;
     one already submitted (it starts before its message) runs on: its result is sent anew."""
@@ -228,3 +248,37 @@ async def test_a_5xx_after_a_429_still_gets_its_one_retry(tmp_path: Path) -> Non
     async with running(tmp_path, upstream) as (service, store, _):
         done = await ended(store, (await imagine(service)).id)
         assert done.state is JobState.DONE and len(upstream.submits) == 3
+
+
+async def test_only_the_owner_cancels_a_waiting_job_and_it_is_never_submitted(tmp_path: Path) -> None:
+    from bot.jobs.service import Cancelled
+
+    upstream = Upstream()
+    upstream.answers = [("lines", [line("t1", 30)], True)]  # the first job holds the only slot
+    async with running(tmp_path, upstream, dataclasses.replace(FAST, concurrency=1)) as (service, store, notes):
+        first = await imagine(service)
+        await until(lambda: upstream.submits)
+        waiting = await imagine(service)
+        assert await service.cancel(waiting.id, waiting.chat_id, BOB) is Cancelled.NOT_YOURS
+        assert await service.cancel(waiting.id, 999, ANN) is Cancelled.UNKNOWN, "another chat's job"
+        assert await service.cancel(first.id, first.chat_id, ANN) is Cancelled.TOO_LATE, "already upstream"
+        assert await service.cancel(waiting.id, waiting.chat_id, ANN) is Cancelled.DONE
+        assert await service.cancel(waiting.id, waiting.chat_id, ANN) is Cancelled.TOO_LATE, "once"
+        cancelled = await ended(store, waiting.id)
+        assert cancelled.state is JobState.CANCELLED
+        view = await notes.final_of(waiting.id)
+        assert view.job.state is JobState.CANCELLED and view.buttons == ()
+        await asyncio.sleep(0.1)
+        assert len(upstream.submits) == 1
+
+
+async def test_two_waiting_jobs_never_show_the_same_position(tmp_path: Path) -> None:
+    upstream = Upstream()
+    upstream.answers = [("lines", [line("t1", 30)], True)]
+    async with running(tmp_path, upstream, dataclasses.replace(FAST, concurrency=1)) as (service, _, notes):
+        await imagine(service)
+        await until(lambda: upstream.submits)
+        jobs = await asyncio.gather(*(imagine(service) for _ in range(3)))
+        await until(lambda: len(notes.created) == 4)
+        positions = {v.job.id: v.position for v in notes.created}
+        assert sorted(positions[job.id] or 0 for job in jobs) == [1, 2, 3]

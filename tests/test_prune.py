@@ -21,14 +21,14 @@ async def test_prune_drops_only_what_nothing_needs(tmp_path: Path) -> None:
     await store.update_job(failed.id, state=JobState.FAILED)
     await store._write("UPDATE jobs SET updated_at = ?", (now - 2 * 86400,))
     for key, state, age in (("closed", "submitted", 2), ("fresh", "submitted", 0), ("stale", "open", 8), ("open", "open", 2)):
-        await store.create_picker(Picker(key, 1, "img", Requester(1, "A"), state=state))
+        await store.pickers.create(Picker(key, 1, "img", Requester(1, "A"), state=state))
         await store._write("UPDATE pickers SET created_at = ? WHERE key = ?", (now - age * 86400, key))
     await store.save_hosted("old", "https://x.test/a.png", now - 1)
     await store.save_hosted("live", "https://x.test/b.png", now + 3600)
     await store.remember_album_item(1, "g", 5, Picture("f", "u"))
     await store._write("UPDATE album_items SET created_at = ?", (now - 8 * 86400,))
     assert await store.prune(now) > 0
-    assert [k for k in ("closed", "fresh", "stale", "open") if await store.get_picker(k)] == ["fresh", "open"]
+    assert [k for k in ("closed", "fresh", "stale", "open") if await store.pickers.get(k)] == ["fresh", "open"]
     done, kept = await store.get_job(job.id), await store.get_job(failed.id)
     assert done is not None and done.mask is None, "a finished picture's mask is dropped"
     assert kept is not None and kept.mask == "bWFzaw==", "a failed job keeps it for Retry"

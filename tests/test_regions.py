@@ -47,7 +47,7 @@ async def _picker(tmp_path: Path) -> tuple[RegionService, Store, Display, str]:
     regions = RegionService(store, jobs=None, display=display, http=http)  # type: ignore[arg-type]
     await regions.open(Button("k", "img", "variation_region", 1, 50), ANN)
     for _ in range(100):
-        picker = await store.picker_at(1, 900)
+        picker = await store.pickers.at(1, 900)
         if picker is not None:
             return regions, store, display, picker.key
         await asyncio.sleep(0.01)
@@ -63,7 +63,7 @@ async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
 
 
 async def _cells(store: Store, key: str) -> Picker:
-    picker = await store.get_picker(key)
+    picker = await store.pickers.get(key)
     assert picker is not None
     return picker
 

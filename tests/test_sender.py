@@ -109,6 +109,22 @@ async def test_results_go_before_progress_waiting_for_the_same_chat() -> None:
     await sender.aclose()
 
 
+async def test_a_result_may_take_the_place_of_its_jobs_first_message_not_yet_sent() -> None:
+    """One call instead of two, and the result goes before other new messages; a message already
+    sent cannot be changed this way."""
+    perform = Recorder()
+    sender = Sender(REAL, perform)
+    sent = [asyncio.get_running_loop().create_future() for _ in range(3)]
+    sends = [sender.send(1, MessageSpec(f"first {n}"), None, sent[n]) for n in range(3)]
+    await asyncio.sleep(0)
+    assert not sender.upgrade(1, sends[0], final("too late")), "the first one is on its way already"
+    assert sender.upgrade(1, sends[2], final("result 2"))
+    await settle(10)
+    assert [c.body for c in perform.calls] == ["first 0", "result 2", "first 1"]
+    assert all(f.done() for f in sent)
+    await sender.aclose()
+
+
 async def test_progress_keeps_a_call_of_the_burst_for_a_result() -> None:
     perform = Recorder()
     sender = Sender(REAL, perform)

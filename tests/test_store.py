@@ -119,7 +119,7 @@ async def test_an_old_schema_holding_data_is_upgraded(tmp_path: Path, version: i
     assert retry is not None and not retry.pressed and retry.action == "reroll"
     assert not await store.first_sighting(900), "an update seen before the upgrade stays seen"
     if version >= 3:
-        picker = await store.get_picker("pick1")
+        picker = await store.pickers.get("pick1")
         assert picker is not None and picker.cells == frozenset({1, 6}) and picker.prompt == "a crown"
 
     # The new columns and tables work on the old rows, and new rows follow them.

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import re
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, cast
 
@@ -31,7 +30,15 @@ from bot.imagine.errors import (
     Unavailable,
     api_error,
 )
-from bot.imagine.models import Accepted, ErrorBody, ImagineRequest, ImagineResult, Submitted, TaskRecord
+from bot.imagine.models import (
+    Accepted,
+    ErrorBody,
+    ImagineRequest,
+    ImagineResult,
+    Submitted,
+    TaskRecord,
+    prompt_list,
+)
 
 NDJSON = "application/x-ndjson"
 JSON = "application/json"
@@ -141,25 +148,6 @@ async def _first_object(chunks: AsyncIterator[str]) -> Any:
     if buffer.strip():
         json.loads(buffer)  # raises: the answer ended inside something that is not JSON
     return None
-
-
-_MARK = re.compile(r"^\s*(?:[0-9]\ufe0f?\u20e3|[0-9]{1,2}\s*[.)、:：])\s*")
-
-
-def prompt_list(value: object) -> list[str]:
-    """Prompts from a describe or shorten answer, whatever its shape: a list of strings (or of
-    objects with a prompt), or one text with a line per prompt; numbering marks stripped."""
-    if isinstance(value, str):
-        value = [line for line in value.splitlines() if line.strip()]
-    if not isinstance(value, list):
-        return []
-    found: list[str] = []
-    for item in value:
-        if isinstance(item, dict):
-            item = item.get("prompt") or item.get("content") or item.get("text")
-        if isinstance(item, str) and (cleaned := _MARK.sub("", item).strip()):
-            found.append(cleaned[:2000])
-    return found[:8]
 
 
 class ImagineClient:

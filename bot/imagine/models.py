@@ -217,3 +217,22 @@ class Submitted:
 
     task_id: str
     trace_id: str | None = None
+
+
+_MARK = re.compile(r"^\s*(?:[0-9]\ufe0f?\u20e3|[0-9]{1,2}\s*[.)、:：])\s*")
+
+
+def prompt_list(value: object) -> list[str]:
+    """Prompts from a describe or shorten answer, whatever its shape: a list of strings (or of
+    objects with a prompt), or one text with a line per prompt; numbering marks stripped."""
+    if isinstance(value, str):
+        value = [line for line in value.splitlines() if line.strip()]
+    if not isinstance(value, list):
+        return []
+    found: list[str] = []
+    for item in value:
+        if isinstance(item, dict):
+            item = item.get("prompt") or item.get("content") or item.get("text")
+        if isinstance(item, str) and (cleaned := _MARK.sub("", item).strip()):
+            found.append(cleaned[:2000])
+    return found[:8]

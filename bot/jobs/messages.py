@@ -2,8 +2,9 @@
 
 A job is queued (and may be submitted) the moment it is admitted; its first message follows as
 soon as the chat's pacing allows, and catches up with whatever state the job reached meanwhile.
-Progress before the message exists is simply not shown; a final state waits for the message
-(`of`), so the result edits it instead of arriving as a second message. A message that could not be
+Progress before the message exists is simply not shown. A result whose first message has not gone
+out yet becomes that message (the notifier swaps what the queued message shows: one call instead
+of two); any other final state waits for the message (`of`) and edits it. A message that could not be
 sent at all cancels the job if it was not submitted yet; otherwise `message_id` stays None and the
 result is sent as a new message.
 """
@@ -33,6 +34,7 @@ class Messages:
         self._tasks = tasks
         self._pending: dict[int, asyncio.Future[int | None]] = {}
         self._known: dict[int, int] = {}  # job id → message id, for jobs whose message came late
+        self._ending: set[int] = set()  # jobs whose final state is on its way: no more progress
 
     def announce(self, job: Job, position: int | None) -> None:
         """Send the job's first message in the background (a reply to the request)."""
@@ -50,10 +52,11 @@ class Messages:
         try:
             if message_id is not None:
                 await self._store.update_job(job.id, message_id=message_id)
-                self._known[job.id] = message_id
                 latest = await self._store.get_job(job.id)
-                if latest is not None and not latest.state.finished and latest.state != job.state:
-                    self._notifier.update(JobView(replace(latest, message_id=message_id)))  # catch up
+                if latest is not None and not latest.state.finished:
+                    self._known[job.id] = message_id
+                    if job.id not in self._ending and latest.state != job.state:  # catch up
+                        self._notifier.update(JobView(replace(latest, message_id=message_id)))
         finally:
             self._pending.pop(job.id, None)
             if not future.done():
@@ -82,8 +85,13 @@ class Messages:
     def update(self, view: JobView) -> None:
         """Show a job's state on its message, if the message exists yet."""
         job = self.fill(view.job)
-        if job.message_id is not None:
+        if job.message_id is not None and job.id not in self._ending:
             self._notifier.update(replace(view, job=job))
+
+    def ending(self, job_id: int) -> None:
+        """The job's final state goes out now (it may become the first message itself)."""
+        self._ending.add(job_id)
 
     def forget(self, job_id: int) -> None:
         self._known.pop(job_id, None)
+        self._ending.discard(job_id)

@@ -71,7 +71,8 @@ class Results:
     async def complete(self, job: Job, result: ImagineResult) -> None:
         """Keep the image and its button keys, then deliver it without holding an upstream slot."""
         assert result.image_id and result.image_url
-        job = await self._messages.of(job)  # its first message may still be on its way
+        job = self._messages.fill(job)  # its first message may still be on its way (see `_deliver`)
+        self._messages.ending(job.id)
         image = Image(
             image_id=result.image_id, task_id=result.task_id or job.task_id, image_url=result.image_url,
             raw_image_url=result.raw_image_url, image_width=result.image_width, image_height=result.image_height,
@@ -98,11 +99,12 @@ class Results:
             message_id = await self._notifier.finish(JobView(job, image, buttons))
         except Exception:
             log.exception("job %s: could not show the result in chat %s", job.id, job.chat_id)
+        shown: dict[str, Any] = {}
         if message_id is not None and message_id != job.message_id:
             await self._store.move_result(image.image_id, message_id)
+            shown["message_id"] = message_id
         await self.set(
-            job, state=JobState.DONE, progress=100, result_image_id=image.image_id, message_id=message_id,
-            finished_at=time.time(),
+            job, state=JobState.DONE, progress=100, result_image_id=image.image_id, finished_at=time.time(), **shown
         )  # fmt: skip
         self._messages.forget(job.id)
 

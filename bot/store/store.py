@@ -14,19 +14,18 @@ from typing import Any
 
 import aiosqlite
 
-from bot.domain import Button, Image, Job, JobState, Picker, Picture
+from bot.domain import Button, Image, Job, JobState, Picture
 from bot.store.panels import PanelTable
+from bot.store.pickers import PickerTable
 from bot.store.profiles import ProfileTable
 from bot.store.rows import (
     FINISHED,
     IN_PROGRESS,
     UPDATABLE,
     button_from,
-    cells_text,
     image_from,
     job_from,
     new_key,
-    picker_from,
     pictures_json,
 )
 from bot.store.schema import MIGRATIONS
@@ -43,6 +42,7 @@ class Store(Tables):
         self.usage = Usage(db)
         self.profiles = ProfileTable(db)
         self.panels = PanelTable(db)
+        self.pickers = PickerTable(db)
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -315,33 +315,6 @@ class Store(Tables):
         ):
             touched += (await self._write(sql, params))[1]
         return touched
-
-    async def create_picker(self, picker: Picker) -> None:
-        await self._write(
-            "INSERT INTO pickers (key, chat_id, message_id, reply_to, image_id, owner_id, owner_name, owner_lang, cells,"
-            " prompt, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                picker.key, picker.chat_id, picker.message_id, picker.reply_to, picker.image_id, picker.owner.user_id,
-                picker.owner.first_name, picker.owner.lang, cells_text(picker.cells), picker.prompt, picker.state,
-                time.time(),
-            ),
-        )  # fmt: skip
-
-    async def get_picker(self, key: str) -> Picker | None:
-        row = await self._one("SELECT * FROM pickers WHERE key = ?", (key,))
-        return picker_from(row) if row else None
-
-    async def picker_at(self, chat_id: int, message_id: int) -> Picker | None:
-        row = await self._one(
-            "SELECT * FROM pickers WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
-        )
-        return picker_from(row) if row else None
-
-    async def save_picker(self, picker: Picker) -> None:
-        await self._write(
-            "UPDATE pickers SET message_id = ?, cells = ?, prompt = ?, state = ? WHERE key = ?",
-            (picker.message_id, cells_text(picker.cells), picker.prompt, picker.state, picker.key),
-        )
 
     async def move_job_message(self, job_id: int, message_id: int) -> None:
         """A job's end was sent as a new message: the job and its Retry button live there now."""

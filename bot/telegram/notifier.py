@@ -112,13 +112,22 @@ class TelegramNotifier:
         self._http = http
         self._sender = Sender(limits, self._perform)
         self._shown: OrderedDict[int, _Shown] = OrderedDict()  # the most recently used chats
+        self._first: dict[int, tuple[Send, asyncio.Future[int]]] = {}  # job id → its first message, queued
 
     # the Notifier protocol
 
     async def create(self, view: JobView) -> int:
         """Send the job's first message (a reply to the request) and return its id."""
-        message_id = await self.post(view.job.chat_id, message_for(view), view.job.reply_to)
-        self._sender.awaiting_result(view.job.chat_id, message_id, True)
+        job = view.job
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        send = self._sender.send(job.chat_id, message_for(view), job.reply_to, future)
+        self._first[job.id] = (send, future)
+        try:
+            message_id = await future
+        finally:
+            self._first.pop(job.id, None)
+        if not send.spec.final:  # not the result itself (see `finish`)
+            self._sender.awaiting_result(job.chat_id, message_id, True)
         return message_id
 
     def update(self, view: JobView) -> None:
@@ -139,18 +148,26 @@ class TelegramNotifier:
 
     async def finish(self, view: JobView) -> int:
         """Show the job's final state; returns once Telegram has it (the id may change if the
-        original message was deleted and the result had to be sent anew)."""
+        original message was deleted and the result had to be sent anew). A result whose first
+        message is still waiting to go out becomes that message: one call instead of two."""
         job = view.job
-        if job.message_id is None:  # its first message never went out: the result is a new one
-            return await self.post(job.chat_id, message_for(view), job.reply_to)
+        spec = message_for(view)
+        message_id = job.message_id
+        if message_id is None:
+            first = self._first.get(job.id)
+            if first is None:  # its first message never went out: the result is a new one
+                return await self.post(job.chat_id, spec, job.reply_to)
+            send, sent = first
+            if self._sender.upgrade(job.chat_id, send, spec):
+                return await asyncio.shield(sent)
+            message_id = await asyncio.shield(sent)  # already on its way: then edit it
+        self._sender.awaiting_result(job.chat_id, message_id, False)
         if job.notify and job.state is not JobState.CANCELLED:  # an edit notifies nobody: a new reply does
-            self._sender.awaiting_result(job.chat_id, job.message_id, False)
-            message_id = await self.post(job.chat_id, message_for(view), job.reply_to)
-            self._sender.edit(job.chat_id, job.message_id, DELETE)
-            return message_id
+            new_id = await self.post(job.chat_id, spec, job.reply_to)
+            self._sender.edit(job.chat_id, message_id, DELETE)
+            return new_id
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._sender.awaiting_result(job.chat_id, job.message_id, False)
-        self._sender.edit(job.chat_id, job.message_id, message_for(view), None, job.reply_to, future)
+        self._sender.edit(job.chat_id, message_id, spec, None, job.reply_to, future)
         return await future
 
     def show_buttons(self, image: Image, buttons: tuple[Button, ...]) -> None:

@@ -103,10 +103,26 @@ class Sender:
 
     # what callers ask for
 
-    def send(self, chat_id: int, spec: MessageSpec, reply_to: int | None, future: asyncio.Future[int] | None) -> None:
+    def send(self, chat_id: int, spec: MessageSpec, reply_to: int | None, future: asyncio.Future[int] | None) -> Send:
         chat = self._chat(chat_id)
-        chat.sends.append(Send(spec, reply_to, future))
+        op = Send(spec, reply_to, future)
+        chat.sends.append(op)
         self._kick(chat)
+        return op
+
+    def upgrade(self, chat_id: int, op: Send, spec: MessageSpec) -> bool:
+        """Have a new message that has not gone out yet show `spec` instead (a job's result that came
+        before its first message could be sent: one call instead of two); a final goes first.
+        False when the message is already on its way."""
+        chat = self._chats.get(chat_id)
+        if chat is None or op not in chat.sends:
+            return False
+        op.spec = spec
+        if spec.final:
+            chat.sends.remove(op)
+            chat.sends.appendleft(op)
+        self._kick(chat)
+        return True
 
     def edit(
         self,
@@ -256,7 +272,7 @@ class Sender:
         if isinstance(op, Edit) and op.urgent:
             return {}
         if isinstance(op, Send):
-            return {"keep": 1}
+            return {} if op.spec.final else {"keep": 1}
         return {"keep": 1, "keep_window": len(chat.open)}
 
     @staticmethod
