@@ -177,16 +177,20 @@ def message_link(job: Job) -> str | None:
 
 
 def info(user: Requester, jobs: Sequence[Job], usage: Usage, profile: Profile, chat_id: int) -> str:
+    """Jobs of other chats are counted, not named: a private prompt is not read out in a group."""
     lang = user.lang
     lines = [say(lang, "info.head", who=_who(user))]
-    running = [j for j in jobs if j.state in (JobState.SUBMITTING, JobState.RUNNING)]
-    waiting = [j for j in jobs if j.state is JobState.QUEUED]
+    here = [j for j in jobs if j.chat_id == chat_id]
+    running = [j for j in here if j.state in (JobState.SUBMITTING, JobState.RUNNING)]
+    waiting = [j for j in here if j.state is JobState.QUEUED]
     if not jobs:
         lines.append(say(lang, "info.no_jobs"))
     for key, group in (("info.running", running), ("info.queued", waiting)):
         if group:
             lines.append(say(lang, key))
-            lines += [_info_job(job, chat_id) for job in group[:20]]
+            lines += [_info_job(job) for job in group[:20]]
+    if len(jobs) > len(here):
+        lines.append(say(lang, "info.elsewhere", count=len(jobs) - len(here)))
     def limit(n: int) -> str:
         return str(n) if n else plain_text(lang, "info.no_limit")
 
@@ -202,11 +206,9 @@ def info(user: Requester, jobs: Sequence[Job], usage: Usage, profile: Profile, c
     return "\n".join(lines)
 
 
-def _info_job(job: Job, chat_id: int) -> str:
+def _info_job(job: Job) -> str:
     title = html.escape(_clip(job.title, 60))
     link = message_link(job)
     shown_title = f'<a href="{link}">{title}</a>' if link else title
-    if job.chat_id != chat_id and link is None:
-        shown_title += " " + html.escape(plain_text(job.requester.lang, "info.elsewhere"))
     status = status_of(JobView(job))
     return say(job.requester.lang, "info.job", link=Html(shown_title), status=status)

@@ -51,7 +51,7 @@ def test_info_lists_jobs_with_links_usage_and_settings() -> None:
                          resets_at=now + timedelta(hours=14))  # fmt: skip
     text = panels.info(ANN, jobs, usage, Profile(7, suffix="--chaos 5"), chat_id=-1001234)
     assert '• <a href="https://t.me/c/1234/55">a &lt;fox&gt;</a> – 40%' in text
-    assert "• an owl (in another chat) – Waiting to start" in text
+    assert "an owl" not in text and "… and 1 more in other chats." in text, "a private prompt stays private"
     assert "<b>Today</b>: 3 jobs started · daily limit: 10" in text and "reset at 00:00 (Asia/Shanghai)" in text
     assert "suffix --chaos 5" in text
     empty = panels.info(LI, [], panels.Usage(0, 0, 2, 0, 0, now), Profile(8), chat_id=-5)

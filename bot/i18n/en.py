@@ -262,7 +262,7 @@ MESSAGES: dict[str, str] = {
     "info.queued": "<b>Waiting</b>:",
     "info.no_jobs": "Nothing running or waiting.",
     "info.job": "• {link} – {status}",
-    "info.elsewhere": "(in another chat)",
+    "info.elsewhere": "… and {count} more in other chats.",
     "info.today": "<b>Today</b>: {used} jobs started · daily limit: {limit}",
     "info.chat_today": "<b>This chat today</b>: {used} jobs · daily limit: {limit}",
     "info.active": "<b>At once</b>: {active} in progress · limit: {limit}",

@@ -248,7 +248,7 @@ MESSAGES: dict[str, str] = {
     "info.queued": "<b>等待中</b>：",
     "info.no_jobs": "没有进行中或等待中的任务。",
     "info.job": "• {link} – {status}",
-    "info.elsewhere": "（在其他聊天中）",
+    "info.elsewhere": "…… 另有 {count} 个在其他聊天中。",
     "info.today": "<b>今天</b>：已开始 {used} 个任务 · 每日额度：{limit}",
     "info.chat_today": "<b>本群今天</b>：{used} 个任务 · 每日额度：{limit}",
     "info.active": "<b>同时</b>：{active} 个进行中 · 上限：{limit}",
