@@ -145,7 +145,7 @@ class Picker:
     reply_to: int | None = None
     cells: frozenset[int] = frozenset()
     prompt: str | None = None
-    state: str = "open"  # open | submitted | cancelled
+    state: str = "open"  # open | submitted (cells) | painted (Draw mask) | cancelled
 
 
 class Refusal(enum.Enum):

@@ -53,17 +53,21 @@ def overlay_jpeg(picture: bytes, cells: Iterable[int], grid: int = GRID) -> byte
     width, height = base.size
     shade = Image.new("RGBA", base.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(shade)
-    font = ImageFont.load_default(size=max(14, min(width, height) // (grid * 4)))
+    font = ImageFont.load_default(size=max(18, min(width, height) // (grid * 3)))
     line = max(2, min(width, height) // 256)
     for cell in range(1, grid * grid + 1):
         left, top, right, bottom = cell_box(cell, width, height, grid)
         if cell in chosen:
             draw.rectangle((left, top, right, bottom), fill=(255, 64, 64, 110))
-        draw.rectangle((left, top, right, bottom), outline=(255, 255, 255, 200), width=line)
+        draw.rectangle((left, top, right, bottom), outline=(0, 0, 0, 140), width=line + 2)
+        draw.rectangle((left + 1, top + 1, right - 1, bottom - 1), outline=(255, 255, 255, 210), width=line)
+        # Large digits on a dark backing: readable on bright and dark areas alike.
         label = str(cell)
         pad = line * 3
-        draw.text((left + pad + 1, top + pad + 1), label, font=font, fill=(0, 0, 0, 220))
-        draw.text((left + pad, top + pad), label, font=font, fill=(255, 255, 255, 255))
+        x0, y0, x1, y1 = draw.textbbox((0, 0), label, font=font)
+        box = (left + pad, top + pad, left + pad + (x1 - x0) + 2 * pad, top + pad + (y1 - y0) + 2 * pad)
+        draw.rounded_rectangle(box, radius=pad, fill=(0, 0, 0, 175))
+        draw.text((box[0] + pad - x0, box[1] + pad - y0), label, font=font, fill=(255, 255, 255, 255))
     merged = Image.alpha_composite(base.convert("RGBA"), shade).convert("RGB")
     out = io.BytesIO()
     merged.save(out, format="JPEG", quality=85)

@@ -4,7 +4,7 @@ prompts /describe and /shorten suggest. Pure functions, in the reader's language
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,10 +31,14 @@ def picker_message(picker: Picker, overlay: bytes | None, draw_url: str | None =
     chosen = ", ".join(str(c) for c in sorted(picker.cells)) or plain_text(lang, "picker.nothing")
     if picker.state == "submitted":
         return MessageSpec(body=say(lang, "picker.submitted", chosen=chosen), final=True)
+    if picker.state == "painted":
+        return MessageSpec(body=say(lang, "picker.painted"), final=True)
     if picker.state == "cancelled":
         return MessageSpec(body=say(lang, "picker.closed"), final=True)
     prompt = picker.prompt[:300] if picker.prompt else plain_text(lang, "picker.original")
     body = say(lang, "picker.body", who=_who(picker.owner), chosen=chosen, prompt=prompt)
+    if draw_url:
+        body += "\n" + say(lang, "picker.draw_hint")
     rows: list[tuple[KeyButton, ...]] = []
     for row in range(PICKER_GRID):
         cells = range(row * PICKER_GRID + 1, (row + 1) * PICKER_GRID + 1)
@@ -58,7 +62,14 @@ def picker_message(picker: Picker, overlay: bytes | None, draw_url: str | None =
     )
     if draw_url:
         rows.append((KeyButton(plain_text(lang, "picker.draw"), web_app=draw_url),))
-    return MessageSpec(body=body, photo=overlay, keyboard=tuple(rows))
+    return MessageSpec(body=body, photo=overlay, keyboard=tuple(rows), interactive=True)
+
+
+def selection(cells: frozenset[int], lang: str) -> str:
+    """A picker tap's answer (a toast): what is selected now."""
+    if not cells:
+        return plain_text(lang, "picker.selected_none")
+    return plain_text(lang, "picker.selected", cells=", ".join(str(c) for c in sorted(cells)))
 
 
 # /settings
@@ -79,7 +90,8 @@ class Shown:
     language: str
 
 
-def shown(profile: Profile, lang: str) -> Shown:
+def shown(profile: Profile, lang: str, *, private: bool = True) -> Shown:
+    """In a group the suffix is only said to be set: it is the person's own business."""
     def on(value: bool) -> str:
         return plain_text(lang, "settings.on" if value else "settings.off")
 
@@ -89,14 +101,15 @@ def shown(profile: Profile, lang: str) -> Shown:
         speed=plain_text(lang, f"settings.speed_name.{profile.speed or 'fast'}"), version=version,
         ar=profile.ar or auto, stylize=str(profile.stylize) if profile.stylize is not None else auto,
         raw=on(profile.raw), translate=on(profile.translate), notify=on(profile.notify),
-        suffix=profile.suffix or plain_text(lang, "settings.none"), language=plain_text(lang, "settings.language_name"),
+        suffix=(profile.suffix if private else plain_text(lang, "settings.hidden")) if profile.suffix
+        else plain_text(lang, "settings.none"), language=plain_text(lang, "settings.language_name"),
     )  # fmt: skip
 
 
-def settings_panel(key: str, owner: Requester, profile: Profile) -> MessageSpec:
+def settings_panel(key: str, owner: Requester, profile: Profile, *, private: bool = True) -> MessageSpec:
     """One message with a row of buttons per setting; ✅ marks the current choice."""
     lang = owner.lang
-    words = shown(profile, lang)
+    words = shown(profile, lang, private=private)
     body = say(lang, "settings.body", who=_who(owner), **vars(words))
 
     def pick(field: str, value: str, label: str, current: bool) -> KeyButton:
@@ -104,7 +117,8 @@ def settings_panel(key: str, owner: Requester, profile: Profile) -> MessageSpec:
 
     def toggle(field: str, label_key: str, value: bool) -> KeyButton:
         state = plain_text(lang, "settings.on" if value else "settings.off")
-        return KeyButton(f"{plain_text(lang, label_key)}: {state}", panel_data(key, field, "flip"))
+        label = plain_text(lang, "settings.toggle", label=plain_text(lang, label_key), state=state)
+        return KeyButton(label, panel_data(key, field, "flip"))
 
     speed = profile.speed or "fast"
     auto = plain_text(lang, "settings.auto")
@@ -123,7 +137,7 @@ def settings_panel(key: str, owner: Requester, profile: Profile) -> MessageSpec:
         (toggle("nt", "settings.notify", profile.notify),),
         (pick("lang", "en", "English", lang == "en"), pick("lang", "zh", "中文", lang == "zh")),
     ]  # fmt: skip
-    return MessageSpec(body=body, keyboard=tuple(rows))
+    return MessageSpec(body=body, keyboard=tuple(rows), interactive=True)
 
 
 # /describe and /shorten
@@ -176,7 +190,14 @@ def message_link(job: Job) -> str | None:
     return f"https://t.me/c/{str(job.chat_id)[4:]}/{job.message_id}"
 
 
-def info(user: Requester, jobs: Sequence[Job], usage: Usage, profile: Profile, chat_id: int) -> str:
+def info(
+    user: Requester,
+    jobs: Sequence[Job],
+    usage: Usage,
+    profile: Profile,
+    chat_id: int,
+    positions: Mapping[int, int | None] | None = None,
+) -> str:
     """Jobs of other chats are counted, not named: a private prompt is not read out in a group."""
     lang = user.lang
     lines = [say(lang, "info.head", who=_who(user))]
@@ -188,7 +209,7 @@ def info(user: Requester, jobs: Sequence[Job], usage: Usage, profile: Profile, c
     for key, group in (("info.running", running), ("info.queued", waiting)):
         if group:
             lines.append(say(lang, key))
-            lines += [_info_job(job) for job in group[:20]]
+            lines += [_info_job(job, (positions or {}).get(job.id)) for job in group[:20]]
     if len(jobs) > len(here):
         lines.append(say(lang, "info.elsewhere", count=len(jobs) - len(here)))
     def limit(n: int) -> str:
@@ -201,14 +222,14 @@ def info(user: Requester, jobs: Sequence[Job], usage: Usage, profile: Profile, c
     lines.append(say(lang, "info.active", active=len(jobs), limit=limit(usage.active_limit)))
     if usage.limit or usage.chat_limit:
         lines.append(say(lang, "info.resets", time=f"{usage.resets_at:%H:%M}", zone=zone_name(usage.resets_at)))
-    words = shown(profile, lang)
+    words = shown(profile, lang, private=chat_id > 0)
     lines.append(say(lang, "info.settings", **{k: v for k, v in vars(words).items() if k != "language"}))
     return "\n".join(lines)
 
 
-def _info_job(job: Job) -> str:
+def _info_job(job: Job, position: int | None) -> str:
     title = html.escape(_clip(job.title, 60))
     link = message_link(job)
     shown_title = f'<a href="{link}">{title}</a>' if link else title
-    status = status_of(JobView(job))
+    status = status_of(JobView(job, position=position))
     return say(job.requester.lang, "info.job", link=Html(shown_title), status=status)

@@ -123,12 +123,13 @@ def change(profile: Profile, field: str, value: str) -> dict[str, Any] | None:
     auto = value == "auto"
     if field == "sp" and value in MODES:
         return {"speed": value}
+    # Tapping the chosen value again (✅) goes back to Auto, like tapping Auto.
     if field == "v" and (auto or value in VERSIONS):
-        return {"version": None if auto else value}
+        return {"version": None if auto or value == profile.version else value}
     if field == "ar" and (auto or value in ASPECTS):
-        return {"ar": None if auto else value}
+        return {"ar": None if auto or value == profile.ar else value}
     if field == "s" and (auto or (value.isdigit() and int(value) in STYLIZES)):
-        return {"stylize": None if auto else int(value)}
+        return {"stylize": None if auto or int(value) == profile.stylize else int(value)}
     if field == "lang" and value in LANGUAGES:
         return {"lang": value}
     flips = {"raw": "raw", "tr": "translate", "nt": "notify"}

@@ -61,6 +61,7 @@ class Outcome:
     answer: Answer
     owner: Requester | None = None
     refused: Refused | None = None
+    cells: frozenset[int] = frozenset()  # the selection after the tap
 
 
 class RegionService:
@@ -118,7 +119,7 @@ class RegionService:
                 answer = Answer.UPDATED
             await self._store.pickers.save(picker)
         self._tasks.spawn(self._redraw(picker), name=f"picker-{picker.key}")
-        return Outcome(answer)
+        return Outcome(answer, cells=picker.cells)
 
     async def set_prompt(self, chat_id: int, message_id: int, user: Requester, text: str) -> Outcome | None:
         """A reply to a picker sets the prompt for the area; None when it is not a picker."""
@@ -155,7 +156,8 @@ class RegionService:
         return await self._start(picker, image, mask, user, chat_type, wishes)
 
     async def _start(
-        self, picker: Picker, image: Image, mask: str, user: Requester, chat_type: str, wishes: Wishes
+        self, picker: Picker, image: Image, mask: str, user: Requester, chat_type: str, wishes: Wishes,
+        *, painted: bool = False,
     ) -> Outcome:
         started = await self._jobs.start_action(
             image, REGION_ACTION, chat_id=picker.chat_id, chat_type=chat_type, requester=user,
@@ -163,7 +165,7 @@ class RegionService:
         )  # fmt: skip
         if isinstance(started, Refused):
             return Outcome(Answer.REFUSED, refused=started)
-        picker = replace(picker, state="submitted")
+        picker = replace(picker, state="painted" if painted else "submitted")
         await self._store.pickers.save(picker)
         self._tasks.spawn(self._redraw(picker), name=f"picker-{picker.key}")
         return Outcome(Answer.SUBMITTED)
@@ -230,7 +232,7 @@ class RegionService:
                 return Outcome(Answer.EMPTY)
             if prompt and clean_text(prompt):
                 picker = replace(picker, prompt=clean_text(prompt)[:1000])
-            return await self._start(picker, image, mask, user, "private", wishes)
+            return await self._start(picker, image, mask, user, "private", wishes, painted=True)
 
     async def _picture(self, image_id: str) -> bytes:
         if image_id in self._pictures:

@@ -66,13 +66,16 @@ Keyboard = tuple[tuple[KeyButton, ...], ...]
 @dataclass(frozen=True)
 class MessageSpec:
     """What a message should look like. `photo` None means a text message (or keep the photo);
-    `delete` asks for the message to go (its result came as a new message)."""
+    `delete` asks for the message to go (its result came as a new message); `interactive` is a
+    message someone is tapping (a picker, a settings panel): redrawn at the chat's pace, not
+    throttled like progress."""
 
     body: str  # HTML text, or the caption when `photo` is set
     photo: str | bytes | None = None  # a URL, or bytes to upload
     keyboard: Keyboard = ()
     final: bool = False
     delete: bool = False
+    interactive: bool = False
 
 
 DELETE = MessageSpec(body="", final=True, delete=True)
@@ -165,11 +168,12 @@ def speed_of(job: Job) -> str:
 
 def headline(job: Job, status: str | None, limit: int = CAPTION_LIMIT, *, speed: bool = False) -> str:
     """`<b>prompt</b> – @user (status) (speed)`, with the prompt clipped so the whole fits `limit`."""
+    lang = job.requester.lang
     tail = f" – {_tag(job, Html(mention(job.requester)))}"
     if status:
-        tail += f" ({html.escape(status, quote=False)})"
+        tail += say(lang, "job.aside", text=status)
     if speed:
-        tail += f" ({html.escape(speed_of(job), quote=False)})"
+        tail += say(lang, "job.aside", text=speed_of(job))
     room = limit - len(tail) - len("<b></b>")
     prompt = job.title or plain_text(job.requester.lang, "job.no_prompt")
     clipped = _clip(prompt, room)

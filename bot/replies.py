@@ -31,8 +31,9 @@ def refusal(refused: Refused, now: datetime, lang: str, user_id: int | None = No
         return plain_text(lang, "refused.busy")
     if why in (Refusal.USER_DAILY, Refusal.CHAT_DAILY):
         key = "refused.user_daily" if why is Refusal.USER_DAILY else "refused.chat_daily"
+        first = plain_text(lang, key, limit=refused.limit)
         when = resets(refused.resets_at, now, lang)
-        return plain_text(lang, key, limit=refused.limit) + (f" {when}" if when else "")
+        return plain_text(lang, "refused.joined", first=first, second=when) if when else first
     if user_id is not None:
         return plain_text(lang, "refused.not_allowed_id", user_id=user_id)
     return plain_text(lang, "refused.not_allowed")

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from bot import panels
 from bot.access import Access
 from bot.alerts import Alerts
-from bot.domain import Job, Picture, Refused, Requester
+from bot.domain import Job, Picture, Refusal, Refused, Requester
 from bot.failures import explain, upstream_detail
 from bot.i18n import Msg
 from bot.imagine import ImagineClient, ImagineError
@@ -53,6 +53,7 @@ class Suggestions:
         self._access = access
         self._alerts = alerts
         self._tasks = TaskSet()
+        self._busy: set[int] = set()  # people whose /describe or /shorten is running
 
     async def describe(self, chat_id: int, owner: Requester, picture: Picture, reply_to: int | None) -> Refused | None:
         async def work() -> list[str]:
@@ -69,14 +70,24 @@ class Suggestions:
         return await self._start("shorten", chat_id, owner, reply_to, work)
 
     async def _start(self, kind: str, chat_id: int, owner: Requester, reply_to: int | None, work: Work) -> Refused | None:
-        """Both spend credit: they pass the operator's lists and limits (they are not counted as jobs)."""
+        """Both spend credit: they pass the operator's lists and limits (they are not counted as jobs),
+        one at a time per person."""
         if self._access is not None and (refused := await self._access.check(owner.user_id, chat_id)):
             return refused
+        if owner.user_id in self._busy:  # one at a time per person: each one spends credit
+            return Refused(Refusal.BUSY)
+        self._busy.add(owner.user_id)
         panel = await self._store.panels.create(kind, chat_id, owner)
         self._tasks.spawn(self._run(panel, reply_to, work), name=f"{kind}-{panel.key}")
         return None
 
     async def _run(self, panel: Panel, reply_to: int | None, work: Work) -> None:
+        try:
+            await self._answer(panel, reply_to, work)
+        finally:
+            self._busy.discard(panel.owner.user_id)
+
+    async def _answer(self, panel: Panel, reply_to: int | None, work: Work) -> None:
         owner, kind = panel.owner, panel.kind
         try:
             message_id = await self._display.post(panel.chat_id, panels.working(kind, owner), reply_to)

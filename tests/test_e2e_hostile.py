@@ -98,7 +98,7 @@ def test_the_mini_app_route_bounds_what_it_reads(
     assert flood(f"{public}/webapp/region/forged-key", 256 * MB, declare=True) == 404
     bomb = _bomb()
     answer = httpx.post(page, json={"init_data": init_data(ANN), "mask": base64.b64encode(bomb).decode()})
-    assert answer.status_code == 400 and answer.json()["error"] == "bad drawing"
+    assert answer.status_code == 400 and answer.json()["error"] == "bad_drawing"
     assert peak_rss_mb(bot) - before < 64, f"memory grew {peak_rss_mb(bot) - before:.0f} MB"
 
     # The job cap holds for region submits from the picker and from the Mini App.

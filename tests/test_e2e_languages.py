@@ -36,7 +36,7 @@ def test_a_chinese_user_reads_chinese_and_the_menu_speaks_both(
     failed = reply_to(tg, CHAT["id"], tg.user_message(CHAT, LI, "/imagine 一只狐狸"))
     tg.wait_for(lambda: "❌" in (failed.text or ""), timeout=15)
     assert "提示词未通过 Midjourney 的审核" in (failed.text or "") and "nsfw" not in (failed.text or "")
-    assert "(失败)" in (failed.text or "") and labels_of(failed) == [], "rewording, not retrying, helps"
+    assert "（失败）" in (failed.text or "") and labels_of(failed) == [], "rewording, not retrying, helps"
     ace.fail_next(500, "api_error", "upstream trouble", times=2)
     retry = reply_to(tg, CHAT["id"], tg.user_message(CHAT, LI, "/imagine 一只猫"))
     tg.wait_for(lambda: "❌" in (retry.text or ""), timeout=15)
@@ -53,7 +53,7 @@ def test_in_a_group_each_message_speaks_its_readers_language(
     make_bot().start()
     mine = finished(tg, reply_to(tg, GROUP["id"], tg.user_message(GROUP, LI, "/imagine 一只狐狸 --ar 3:2")))
     theirs = finished(tg, reply_to(tg, GROUP["id"], tg.user_message(GROUP, ANN, "/imagine a fox --ar 3:2")))
-    assert mine.caption == "<b>一只狐狸 --ar 3:2</b> – @li (快速)"
+    assert mine.caption == "<b>一只狐狸 --ar 3:2</b> – @li（快速）"
     assert theirs.caption == "<b>a fox --ar 3:2</b> – @ann (fast)"
     assert labels_of(mine)[-1] == ["🔗 原图"] and labels_of(theirs)[-1] == ["🔗 Full size"]
     upscale = data_of(mine, "U1")
@@ -76,7 +76,7 @@ def test_a_chinese_prompt_is_translated_upstream_with_its_parameters_intact(
     finished(tg, reply_to(tg, CHAT["id"], english))
     assert "translation" not in imagine_requests(ace, "generate")[1]
     panel = reply_to(tg, CHAT["id"], tg.user_message(CHAT, LI, "/settings"))
-    tg.press(CHAT, LI, panel.message_id, data_of(panel, "翻译: 开"))
-    tg.wait_for(lambda: "翻译: 关" in str(labels_of(tg.messages[(CHAT["id"], panel.message_id)])), timeout=10)
+    tg.press(CHAT, LI, panel.message_id, data_of(panel, "翻译：开"))
+    tg.wait_for(lambda: "翻译：关" in str(labels_of(tg.messages[(CHAT["id"], panel.message_id)])), timeout=10)
     finished(tg, reply_to(tg, CHAT["id"], tg.user_message(CHAT, LI, "/imagine 一只狐狸")))
     assert "translation" not in imagine_requests(ace, "generate")[2], "translation turned off in /settings"

@@ -45,13 +45,25 @@ def test_settings_prefer_and_speed_commands_shape_the_next_jobs(
     assert imagine_requests(ace, "generate")[-1]["prompt"] == "a cat --ar 1:1"
 
     assert "cinematic" in _reply_text(tg, tg.user_message(GROUP, ANN, "/prefer suffix cinematic --chaos 20"))
-    assert _reply_text(tg, tg.user_message(GROUP, ANN, "/turbo")) == "⚡ Your jobs now run in Turbo mode."
+    assert _reply_text(tg, tg.user_message(GROUP, ANN, "/turbo")) == "✅ Your jobs now run in Turbo mode."
     finished(tg, reply_to(tg, GROUP["id"], tg.user_message(GROUP, ANN, "/imagine an owl --s 250")))
     sent = imagine_requests(ace, "generate")[-1]
     assert sent["prompt"] == "an owl cinematic --s 250 --chaos 20 --ar 16:9" and sent["mode"] == "turbo"
     assert "cleared" in _reply_text(tg, tg.user_message(GROUP, ANN, "/prefer suffix"))
+    tg.press(GROUP, ANN, panel.message_id, data_of(panel, "✅ 16:9"))  # back to no default aspect ratio
+    _edited(tg, panel, lambda m: "Aspect ratio: <b>Auto</b>" in (m.text or ""))
+    assert "--ar 16:9" in _reply_text(tg, tg.user_message(GROUP, ANN, "/prefer suffix --ar 16:9"))
+    finished(tg, reply_to(tg, GROUP["id"], tg.user_message(GROUP, ANN, "/imagine a heron")))
+    assert imagine_requests(ace, "generate")[-1]["prompt"] == "a heron --ar 16:9", "the suffix, as the issue asks"
+    assert "Relax" in _reply_text(tg, tg.user_message(GROUP, ANN, "/relax"))
+    finished(tg, reply_to(tg, GROUP["id"], tg.user_message(GROUP, ANN, "/imagine a crane")))
+    assert imagine_requests(ace, "generate")[-1]["mode"] == "relax"
+    tg.press(GROUP, ANN, panel.message_id, data_of(tg.messages[(GROUP["id"], panel.message_id)], "中文"))
+    _edited(tg, panel, lambda m: "语言：<b>中文</b>" in (m.text or ""))
+    assert _reply_text(tg, tg.user_message(GROUP, ANN, "/imagine a fox --chaos 500")).startswith(
+        "⚠️ --chaos 必须在"), "the language chosen in /settings wins over Telegram's"
     bad = _reply_text(tg, tg.user_message(GROUP, ANN, "/prefer suffix --ar wide"))
-    assert bad.startswith("⚠️ --ar needs a ratio")
+    assert bad.startswith("⚠️ --ar 需要 3:2 或 16:9 这样的比例"), "in the language Ann chose"
     finished(tg, reply_to(tg, GROUP["id"], tg.user_message(GROUP, BOB, "/imagine a dog")))
     last = imagine_requests(ace, "generate")[-1]
     assert last["prompt"] == "a dog" and "mode" not in last, "Ann's settings are hers alone"
@@ -75,6 +87,14 @@ def test_describe_a_replied_photo_then_imagine_a_suggestion(
     assert imagine_requests(ace, "generate")[-1]["prompt"] == "an orange fox, winter forest, jpg photograph --ar 1:1"
     usage = _reply_text(tg, tg.user_message(GROUP, ANN, "/describe"))
     assert "reply /describe to a photo" in usage
+    captioned = tg.user_message(GROUP, BOB, caption="/describe", photo=make_jpeg(300, 300))
+    done = _edited(tg, reply_to(tg, GROUP["id"], captioned), lambda m: bool(m.buttons()))
+    assert "@bob" in (done.rendered()[0] or "") and len(ace.describe_calls) == 2
+    assert not [m for m in tg.bot_messages(GROUP["id"]) if m.reply_to_message_id == tg.user_message(
+        GROUP, ANN, "/frobnicate")] and settle(1.0) is None, "unknown commands in a group stay quiet"
+    private = FakeTelegram.private(ANN)
+    hint = reply_to(tg, private["id"], tg.user_message(private, ANN, "a fox in the snow"))
+    assert "/imagine a red fox in snow" in (hint.rendered()[0] or ""), "plain text in private: how to draw"
 
 
 def test_shorten_then_imagine_a_shorter_prompt(
@@ -105,18 +125,27 @@ def test_info_and_cancelling_a_queued_job(
     info = reply_to(tg, GROUP["id"], tg.user_message(GROUP, ANN, "/info"))
     shown = info.rendered()[0] or ""
     assert "Running:" in shown and "a slow fox" in shown and "Waiting:" in shown and "a fox that never starts" in shown
-    assert "Today: 2 jobs started · daily limit: 10" in shown and "Settings: Fast ·" in shown
+    assert "Today: 2 jobs · daily limit: 10" in shown and "Running or waiting: 2 · limit: 10" in shown
+    assert "a fox that never starts – #1 in line" in shown, "the place its own message shows" and "Settings: Fast ·" in shown
     assert f'<a href="https://t.me/c/321/{running.message_id}">a slow fox</a>' in (info.text or "")
-    stranger = tg.press(GROUP, BOB, waiting.message_id, data_of(waiting, "✖ Cancel"))
+    cancel = data_of(waiting, "✖ Cancel")
+    stranger = tg.press(GROUP, BOB, waiting.message_id, cancel)
     tg.wait_for(lambda: stranger in tg.answers, timeout=10)
     assert tg.answers[stranger]["show_alert"] and "Only Ann can cancel" in tg.answers[stranger]["text"]
-    owner = tg.press(GROUP, ANN, waiting.message_id, data_of(waiting, "✖ Cancel"))
+    owner = tg.press(GROUP, ANN, waiting.message_id, cancel)
     tg.wait_for(lambda: owner in tg.answers, timeout=10)
     cancelled = _edited(tg, waiting, lambda m: "(Cancelled)" in (m.text or ""))
     assert cancelled.buttons() == []
+    again = tg.press(GROUP, ANN, waiting.message_id, cancel, strict=False)
+    tg.wait_for(lambda: again in tg.answers, timeout=10)
+    assert tg.answers[again]["text"] == "Cancelled." and not tg.answers[again].get("show_alert")
+    assert all("✖ Cancel" not in str(h.get("reply_markup")) for h in running.history[1:]
+               if "%" in (h.get("caption") or h.get("text") or "")), "no Cancel once submitted"  # fmt: skip
     finished(tg, running, timeout=20)
     settle(1.5)
     assert [b["prompt"] for b in imagine_requests(ace, "generate")] == ["a slow fox"], "never submitted"
+    after = reply_to(tg, GROUP["id"], tg.user_message(GROUP, ANN, "/info")).rendered()[0] or ""
+    assert "Today: 1 jobs" in after, "a cancelled job does not count"
 
 
 def test_notify_me_when_done_sends_the_result_anew(

@@ -263,7 +263,7 @@ async def test_only_the_owner_cancels_a_waiting_job_and_it_is_never_submitted(tm
         assert await service.cancel(waiting.id, 999, ANN) is Cancelled.UNKNOWN, "another chat's job"
         assert await service.cancel(first.id, first.chat_id, ANN) is Cancelled.TOO_LATE, "already upstream"
         assert await service.cancel(waiting.id, waiting.chat_id, ANN) is Cancelled.DONE
-        assert await service.cancel(waiting.id, waiting.chat_id, ANN) is Cancelled.TOO_LATE, "once"
+        assert await service.cancel(waiting.id, waiting.chat_id, ANN) is Cancelled.ALREADY, "a second tap"
         cancelled = await ended(store, waiting.id)
         assert cancelled.state is JobState.CANCELLED
         view = await notes.final_of(waiting.id)

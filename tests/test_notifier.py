@@ -190,3 +190,38 @@ async def test_an_uploaded_picture_is_remembered_by_its_digest_and_not_sent_twic
     await asyncio.sleep(10)
     assert bot.methods()[-1] == "edit_message_media", "a new picture is"
     await notifier.aclose()
+
+
+async def test_a_result_before_its_first_message_went_out_becomes_that_message() -> None:
+    bot = StubBot()
+    notifier = _notifier(bot, limits=Limits(chat_interval=1.0, group_per_minute=1000, global_per_second=1000,
+                                            progress_interval=0.05, chat_burst=1))  # fmt: skip
+    notifier.say(-5, "something else first")  # takes the chat's call: the job's message waits
+    await asyncio.sleep(0)
+    first = asyncio.create_task(notifier.create(JobView(_job())))
+    await asyncio.sleep(0.1)
+    image = Image("img", "t1", "https://cdn.test/grid.png", chat_id=-5)
+    done = _job(state=JobState.DONE, message_id=None)
+    shown = await notifier.finish(JobView(done, image, (Button("k1", "img", "upscale1", -5, 0),)))
+    assert await first == shown
+    assert bot.methods() == ["send_message", "send_photo"], "one call: the result is the first message"
+    await notifier.aclose()
+
+
+async def test_notify_sends_the_result_anew_and_deletes_the_progress_message() -> None:
+    bot = StubBot()
+
+    async def delete_message(chat_id: int, message_id: int) -> bool:
+        bot.calls.append(("delete_message", asyncio.get_running_loop().time(), {"message_id": message_id}))
+        return True
+
+    bot.delete_message = delete_message  # type: ignore[attr-defined]
+    notifier = _notifier(bot)
+    message_id = await notifier.create(JobView(_job(notify=True)))
+    image = Image("img", "t1", "https://cdn.test/grid.png", chat_id=-5)
+    shown = await notifier.finish(JobView(_job(notify=True, state=JobState.DONE, message_id=message_id), image))
+    await asyncio.sleep(1)
+    assert shown != message_id and bot.methods() == ["send_message", "send_photo", "delete_message"]
+    assert bot.calls[1][2]["reply_parameters"].message_id == 7, "a new reply to the request: Telegram notifies"
+    assert bot.calls[2][2]["message_id"] == message_id
+    await notifier.aclose()

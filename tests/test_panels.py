@@ -52,8 +52,9 @@ def test_info_lists_jobs_with_links_usage_and_settings() -> None:
     text = panels.info(ANN, jobs, usage, Profile(7, suffix="--chaos 5"), chat_id=-1001234)
     assert '• <a href="https://t.me/c/1234/55">a &lt;fox&gt;</a> – 40%' in text
     assert "an owl" not in text and "… and 1 more in other chats." in text, "a private prompt stays private"
-    assert "<b>Today</b>: 3 jobs started · daily limit: 10" in text and "reset at 00:00 (Asia/Shanghai)" in text
-    assert "suffix --chaos 5" in text
+    assert "<b>Today</b>: 3 jobs · daily limit: 10" in text and "reset at 00:00 (Asia/Shanghai)" in text
+    assert "suffix set (shown in a private chat)" in text and "--chaos 5" not in text, "not read out in a group"
+    assert "suffix --chaos 5" in panels.info(ANN, [], usage, Profile(7, suffix="--chaos 5"), chat_id=7)
     empty = panels.info(LI, [], panels.Usage(0, 0, 2, 0, 0, now), Profile(8), chat_id=-5)
     assert "没有进行中或等待中的任务" in empty and "每日额度：不限" in empty and "重置" not in empty
 
@@ -71,7 +72,7 @@ def test_refusals_and_help_in_both_languages() -> None:
     assert replies.refusal(daily, now, "en") == (
         "Your daily limit of 5 is used up. It resets at 00:00 (Asia/Shanghai), in 2 h 30 min."
     )
-    assert replies.refusal(daily, now, "zh") == "你今天的 5 次额度已用完。 将于 00:00（Asia/Shanghai）重置，还有 2 小时 30 分钟。"
+    assert replies.refusal(daily, now, "zh") == "你今天的 5 次额度已用完。将于 00:00（Asia/Shanghai）重置，还有 2 小时 30 分钟。"
     assert "(your id: 42)" in replies.refusal(Refused(Refusal.NOT_ALLOWED), now, "en", 42)
     assert replies.help_text("zh", "fox_bot").startswith("🎨 <b>Telegram 里的 Midjourney</b> — @fox_bot")
     assert "this bot draws" in replies.help_text("en")

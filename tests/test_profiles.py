@@ -55,6 +55,7 @@ def test_settings_taps_change_only_what_was_offered() -> None:
     assert change(profile, "ar", "16:9") == {"ar": "16:9"} and change(profile, "s", "250") == {"stylize": 250}
     assert change(profile, "tr", "flip") == {"translate": False} and change(profile, "nt", "flip") == {"notify": True}
     assert change(profile, "lang", "zh") == {"lang": "zh"}
+    assert change(Profile(1, ar="16:9"), "ar", "16:9") == {"ar": None}, "a second tap on ✅ 16:9: Auto again"
     for field, value in (("sp", "ludicrous"), ("v", "99"), ("ar", "7:1"), ("s", "251"), ("lang", "fr"),
                          ("raw", "on"), ("xx", "1")):  # fmt: skip
         assert change(profile, field, value) is None

@@ -138,17 +138,18 @@ def test_action_jobs_say_what_they_do() -> None:
     assert done("pan_left") == "<b>a fox</b> – Pan Left by @ann (fast)"
     assert done("reroll") == "<b>a fox</b> – @ann (fast)"
     assert done("some_new_thing") == "<b>a fox</b> – Some New Thing by @ann (fast)"
-    assert done("variation_strong", "zh") == "<b>a fox</b> – @ann 的变体（强） (快速)"
+    assert done("variation_strong", "zh") == "<b>a fox</b> – @ann 的变化（强）（快速）"
+    assert done("upscale2", "zh") == "<b>a fox</b> – @ann 的第 2 张（快速）"
 
 
 def test_chinese_messages_and_buttons() -> None:
     zh = Requester(7, "安", "ann", "zh")
     waiting = message_for(JobView(_job(requester=zh), position=2))
-    assert waiting.body.endswith("(排队第 2 位)") and labels(waiting.keyboard) == [["✖ 取消"]]
+    assert waiting.body.endswith("（排队第 2 位）") and labels(waiting.keyboard) == [["✖ 取消"]]
     rows = keyboard(_image(SINGLE, grid=False), _buttons(SINGLE), "zh")
     assert labels(rows)[0] == ["放大 2x", "放大 4x"] and labels(rows)[-1] == ["🔗 原图"]
     failed = message_for(JobView(_job(requester=zh, state=JobState.FAILED, error="出错")))
-    assert "(失败)" in failed.body and "❌ 出错" in failed.body
+    assert "（失败）" in failed.body and "❌ 出错" in failed.body
 
 
 def test_final_and_failed_messages() -> None:

@@ -113,16 +113,23 @@ def test_draw_mask_page_end_to_end(
     page_url = f"{public}/webapp/region/{key}"
 
     page = httpx.get(page_url)
-    assert page.status_code == 200 and single.photo and single.photo in page.text
-    assert httpx.get(f"{public}/webapp/region/unknownkey").status_code == 404
+    raw = single.photo.replace(".png", "-raw.png") if single.photo else "?"
+    assert page.status_code == 200 and raw in page.text, "the full-size picture, as sharp as the screen allows"
+    closed = httpx.get(f"{public}/webapp/region/unknownkey", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert closed.status_code == 404 and "viewport" in closed.text and "这个选择器已关闭" in closed.text
 
     painted = base64.b64encode(_drawing((200, 150), (100, 75, 200, 150))).decode()
     empty = base64.b64encode(_drawing((200, 150), None)).decode()
     bob = FakeTelegram.user(12, "Bob")
-    assert httpx.post(page_url, json={"init_data": "user=%7B%7D&hash=00", "mask": painted}).status_code == 403
-    assert httpx.post(page_url, json={"init_data": init_data(bob), "mask": painted}).status_code == 403
-    assert httpx.post(page_url, json={"init_data": init_data(ANN), "mask": "***"}).status_code == 400
-    assert httpx.post(page_url, json={"init_data": init_data(ANN), "mask": empty}).status_code == 422
+    def refusal(init: str, mask: str) -> tuple[int, str]:
+        answer = httpx.post(page_url, json={"init_data": init, "mask": mask})
+        return answer.status_code, answer.json()["error"]
+
+    assert refusal("user=%7B%7D&hash=00", painted) == (403, "not_telegram")
+    assert refusal(init_data(ANN, age=7200), painted) == (403, "expired")
+    assert refusal(init_data(bob), painted) == (403, "not_yours")
+    assert refusal(init_data(ANN), "***") == (400, "bad_drawing")
+    assert refusal(init_data(ANN), empty) == (422, "empty")
     assert not imagine_requests(ace, "variation_region")
 
     sent = httpx.post(page_url, json={"init_data": init_data(ANN), "mask": f"data:image/png;base64,{painted}",

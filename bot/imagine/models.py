@@ -233,6 +233,6 @@ def prompt_list(value: object) -> list[str]:
     for item in value:
         if isinstance(item, dict):
             item = item.get("prompt") or item.get("content") or item.get("text")
-        if isinstance(item, str) and (cleaned := _MARK.sub("", item).strip()):
+        if isinstance(item, str) and (cleaned := _MARK.sub("", item).strip()) and cleaned[:2000] not in found:
             found.append(cleaned[:2000])
     return found[:8]

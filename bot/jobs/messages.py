@@ -48,19 +48,22 @@ class Messages:
             message_id = await self._notifier.create(JobView(job, position=position))
         except Exception:
             log.exception("could not send the first message of job %s", job.id)
-            await self._unsent(job)
-        try:
-            if message_id is not None:
-                await self._store.update_job(job.id, message_id=message_id)
-                latest = await self._store.get_job(job.id)
-                if latest is not None and not latest.state.finished:
-                    self._known[job.id] = message_id
-                    if job.id not in self._ending and latest.state != job.state:  # catch up
-                        self._notifier.update(JobView(replace(latest, message_id=message_id)))
         finally:
+            # Known at once (before any await): a result arriving now edits this message.
             self._pending.pop(job.id, None)
+            if message_id is not None:
+                self._known[job.id] = message_id
             if not future.done():
                 future.set_result(message_id)
+        if message_id is None:
+            await self._unsent(job)
+            return
+        await self._store.first_message(job.id, message_id)
+        latest = await self._store.get_job(job.id)
+        if latest is None or latest.state.finished:
+            self._known.pop(job.id, None)
+        elif job.id not in self._ending and latest.state != job.state:  # catch up
+            self._notifier.update(JobView(replace(latest, message_id=message_id)))
 
     def sent(self, job_id: int) -> bool:
         """Whether the first message went out, or failed (False while it is still on its way)."""

@@ -94,6 +94,7 @@ class Results:
         self._tasks.spawn(self._deliver(done, image, buttons), name=f"deliver-{job.id}")
 
     async def _deliver(self, job: Job, image: Image, buttons: tuple[Button, ...]) -> None:
+        job = self._messages.fill(job)  # the first message may have gone out meanwhile
         message_id: int | None = job.message_id
         try:
             message_id = await self._notifier.finish(JobView(job, image, buttons))
@@ -118,7 +119,11 @@ class Results:
         detail: str | None = None,
     ) -> None:
         """End the job with an explanation (and a Retry button when trying again may help).
-        The operator's log gets upstream's own words and trace id; the user never does."""
+        The operator's log gets upstream's own words and trace id; the user never does. A job its
+        owner cancelled meanwhile (e.g. while its pictures were being hosted) stays cancelled."""
+        latest = await self._store.get_job(job.id)
+        if latest is not None and latest.state is JobState.CANCELLED:
+            return
         detail = detail or (upstream_detail(cause) if cause is not None else None)
         said = f"{failure.text} [{detail}]" if detail else failure.text
         if failure.operator:

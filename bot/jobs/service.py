@@ -43,6 +43,7 @@ class Cancelled(enum.Enum):
     DONE = "done"
     NOT_YOURS = "not_yours"
     TOO_LATE = "too_late"  # already submitted (or ended): upstream cannot cancel it
+    ALREADY = "already"  # cancelled before (a second tap)
     UNKNOWN = "unknown"
 
 
@@ -182,12 +183,18 @@ class JobService:
         if job.requester.user_id != requester.user_id:
             return Cancelled.NOT_YOURS
         if not await self._store.cancel_job(job_id):  # submitted (or ended) meanwhile
-            return Cancelled.TOO_LATE
+            latest = await self._store.get_job(job_id)
+            cancelled = latest is not None and latest.state is JobState.CANCELLED
+            return Cancelled.ALREADY if cancelled else Cancelled.TOO_LATE
         self._queue.remove(job_id)
         log.info("job %s cancelled by its owner", job_id)
         ended = replace(job, state=JobState.CANCELLED)
         self._tasks.spawn(self._results.show_end(ended), name=f"cancelled-{job_id}")
         return Cancelled.DONE
+
+    def position_of(self, job_id: int) -> int | None:
+        """A waiting job's place in line (as its message shows it), or None."""
+        return self._queue.position_of(job_id)
 
     async def owner_of(self, job_id: int) -> Requester | None:
         job = await self._store.get_job(job_id)

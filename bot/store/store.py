@@ -117,6 +117,10 @@ class Store(Tables):
         row = await self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
         return job_from(row) if row else None
 
+    async def first_message(self, job_id: int, message_id: int) -> None:
+        """The job's first message went out (unless its result already took another message)."""
+        await self._write("UPDATE jobs SET message_id = ? WHERE id = ? AND message_id IS NULL", (message_id, job_id))
+
     async def release_message(self, job_id: int) -> bool:
         """Hand a failed job's message over to its retry, once: False when already handed over."""
         _, changed = await self._write(

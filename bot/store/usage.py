@@ -56,11 +56,12 @@ class Usage(Tables):
         return int(row["daily"]) if row else None
 
     async def started_since(self, since: float, *, user_id: int | None = None, chat_id: int | None = None) -> int:
-        """Jobs started at or after `since` by this user, or in this chat, that did not fail (a
-        failure, the bot's or AceData's or a rejected prompt, drew nothing)."""
+        """Jobs started at or after `since` by this user, or in this chat, that did not fail or get
+        cancelled (a failure, the bot's or AceData's or a rejected prompt, drew nothing; a cancelled
+        job was never sent)."""
         column, value = ("user_id", user_id) if user_id is not None else ("chat_id", chat_id)
         row = await self._one(
-            f"SELECT COUNT(*) FROM jobs WHERE {column} = ? AND created_at >= ? AND state NOT IN ('failed', 'interrupted')",
+            f"SELECT COUNT(*) FROM jobs WHERE {column} = ? AND created_at >= ? AND state NOT IN ('failed', 'interrupted', 'cancelled')",
             (value, since),
         )
         return int(row[0]) if row else 0

@@ -163,9 +163,13 @@ class TelegramNotifier:
             message_id = await asyncio.shield(sent)  # already on its way: then edit it
         self._sender.awaiting_result(job.chat_id, message_id, False)
         if job.notify and job.state is not JobState.CANCELLED:  # an edit notifies nobody: a new reply does
-            new_id = await self.post(job.chat_id, spec, job.reply_to)
-            self._sender.edit(job.chat_id, message_id, DELETE)
-            return new_id
+            try:
+                new_id = await self.post(job.chat_id, spec, job.reply_to)
+            except Exception:
+                log.exception("could not send the result of job %s anew; editing it in place", job.id)
+            else:
+                self._sender.edit(job.chat_id, message_id, DELETE)
+                return new_id
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._sender.edit(job.chat_id, message_id, spec, None, job.reply_to, future)
         return await future

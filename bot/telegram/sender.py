@@ -138,7 +138,7 @@ class Sender:
         pending = chat.edits.get(message_id)
         if pending is None:
             due = 0.0
-            if spec is not None and not spec.final:
+            if spec is not None and not spec.final and not spec.interactive:
                 due = chat.last_edit.get(message_id, -1e9) + self._limits.progress_interval
             pending = chat.edits[message_id] = Edit(message_id, spec, markup, due, reply_to)
         elif spec is not None:

@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, T
 
 from bot.telegram.context import BotApplication
 from bot.telegram.handlers.admin import allow, deny, limit, stats
-from bot.telegram.handlers.basics import help_command, on_error, only_once, unknown_command
+from bot.telegram.handlers.basics import help_command, on_error, only_once, plain_text, unknown_command
 from bot.telegram.handlers.buttons import button, picker_prompt
 from bot.telegram.handlers.imagine import album_item, command
 from bot.telegram.handlers.settings import prefer, settings, speed
@@ -43,4 +43,7 @@ def register(application: BotApplication) -> None:
         MessageHandler(new & filters.REPLY & filters.TEXT & ~filters.COMMAND, picker_prompt)
     )
     application.add_handler(MessageHandler(new & filters.COMMAND, unknown_command))
+    application.add_handler(
+        MessageHandler(new & filters.ChatType.PRIVATE & filters.TEXT & ~filters.REPLY, plain_text)
+    )
     application.add_error_handler(on_error)

@@ -25,6 +25,15 @@ async def help_command(update: Update, context: BotContext) -> None:
     context.services.notifier.say(message.chat_id, replies.help_text(user.lang, context.bot.username), message.message_id)
 
 
+async def plain_text(update: Update, context: BotContext) -> None:
+    """Text without a command in a private chat: how to draw it (groups stay quiet)."""
+    message = update.effective_message
+    if message is None or message.chat.type != "private":
+        return
+    user, _ = await who(context.services, message.from_user)
+    context.services.notifier.say(message.chat_id, replies.usage(user.lang), message.message_id)
+
+
 async def unknown_command(update: Update, context: BotContext) -> None:
     """In a private chat, a command we do not have gets a pointer to /help (groups stay quiet:
     the command may be for another bot)."""
@@ -52,11 +61,14 @@ async def on_error(update: object, context: BotContext) -> None:
     if not isinstance(update, Update):
         return
     user = update.effective_user
+    services = context.application.bot_data.get("services")
     lang = language_of(user.language_code if user else None)
+    with contextlib.suppress(Exception):  # the error may be the store's own: then Telegram's language
+        if services is not None and user is not None:
+            lang = (await who(services, user))[0].lang
     if update.callback_query is not None:
         with contextlib.suppress(TelegramError):
             await update.callback_query.answer(text(lang, "tap.went_wrong"))
         return
-    services = context.application.bot_data.get("services")
     if update.effective_chat is not None and services is not None:
         services.notifier.say(update.effective_chat.id, html(lang, "error.went_wrong"))

@@ -12,6 +12,7 @@ from bot.buttons import Pressed
 from bot.domain import Refused, Requester, Wishes
 from bot.i18n import text
 from bot.jobs.service import Cancelled
+from bot.panels import selection
 from bot.regions import Answer
 from bot.render import action_label, parse_callback, parse_cancel, parse_panel, parse_picker
 from bot.telegram.context import BotContext, Wing
@@ -71,7 +72,7 @@ async def _result(query: CallbackQuery, services: Wing, key: str, chat_id: int, 
 
 async def _cancel(query: CallbackQuery, services: Wing, job_id: int, chat_id: int, user: Requester) -> None:
     outcome = await services.jobs.cancel(job_id, chat_id, user)
-    if outcome is Cancelled.DONE:
+    if outcome in (Cancelled.DONE, Cancelled.ALREADY):
         await query.answer(text(user.lang, "tap.cancelled"))
     elif outcome is Cancelled.NOT_YOURS:
         owner = await services.jobs.owner_of(job_id)
@@ -94,6 +95,9 @@ async def _picker(
     if outcome.answer is Answer.NOT_YOURS:
         owner = outcome.owner.first_name if outcome.owner else text(user.lang, "picker.its_owner")
         await query.answer(text(user.lang, "picker.not_yours", owner=owner), show_alert=True)
+        return
+    if outcome.answer is Answer.UPDATED:  # at once, with the selection: the picture follows at the chat's pace
+        await query.answer(selection(outcome.cells, user.lang))
         return
     answer = _PICKER_ANSWERS[outcome.answer]
     await query.answer(text(user.lang, answer) if answer else None, show_alert=outcome.answer is Answer.EMPTY)

@@ -37,13 +37,14 @@ async def panel_tap(
     if panel.owner.user_id != user.user_id:  # only its owner changes it
         await query.answer(text(user.lang, "tap.settings_not_yours", owner=panel.owner.first_name), show_alert=True)
         return
+    profile = await services.profiles.get(user.user_id)  # as it is now (two quick taps flip twice)
     changes = change(profile, field, value)
     if changes is None:
         await query.answer(text(user.lang, "tap.expired"))
         return
     profile = await services.profiles.update(user.user_id, **changes)
     user = replace(user, lang=profile.lang or user.lang)
-    services.notifier.show(chat_id, panel.message_id, settings_panel(key, user, profile))
+    services.notifier.show(chat_id, panel.message_id, settings_panel(key, user, profile, private=chat_id > 0))
     await query.answer(text(user.lang, "tap.saved"))
 
 

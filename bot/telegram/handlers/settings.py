@@ -24,7 +24,8 @@ async def settings(update: Update, context: BotContext) -> None:
         refuse(services, message, Refused(Refusal.NOT_ALLOWED), user.lang)
         return
     panel = await services.store.panels.create("settings", message.chat_id, user)
-    services.suggestions.post(panel, settings_panel(panel.key, user, profile), message.message_id)
+    spec = settings_panel(panel.key, user, profile, private=message.chat.type == "private")
+    services.suggestions.post(panel, spec, message.message_id)
 
 
 async def speed(update: Update, context: BotContext) -> None:

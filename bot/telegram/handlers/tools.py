@@ -75,4 +75,5 @@ async def info_command(update: Update, context: BotContext) -> None:
         chat_limit=config.daily_per_chat, active_limit=0 if access.is_admin(user.user_id) else config.active_per_user,
         resets_at=resets_at,
     )  # fmt: skip
-    say(services, message, info(user, jobs, usage, profile, message.chat_id))
+    positions = {job.id: services.jobs.position_of(job.id) for job in jobs}
+    say(services, message, info(user, jobs, usage, profile, message.chat_id, positions))

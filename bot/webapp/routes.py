@@ -1,0 +1,97 @@
+"""`GET /webapp/region/<picker key>`: the Draw mask page, in the picker owner's language; an
+unknown or closed picker gets a styled page saying so. `POST` the same path: the painting (PNG of
+strokes) with Telegram's `initData`; only the picker's owner is accepted. Every refusal is JSON
+`{"ok": false, "error": <code>}` with a code the page turns into what to do (and, for the
+operator's limits, the reason as `message`)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+from dataclasses import replace
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from bot import replies
+from bot.i18n import language_of
+from bot.mask import BadDrawing
+from bot.profiles import Profiles
+from bot.regions import Answer, RegionService
+from bot.web import TooLarge, read_capped
+from bot.webapp.initdata import InitDataError, check_init_data
+from bot.webapp.page import closed_page, region_page
+
+log = logging.getLogger(__name__)
+
+WEBAPP_PATH = "/webapp/region"
+MAX_BODY_BYTES = 2 * 1024 * 1024  # the drawing (base64 PNG of strokes), the prompt, the sign-in data
+_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+_STATUS = {Answer.SUBMITTED: 200, Answer.EMPTY: 422, Answer.NOT_YOURS: 403, Answer.REFUSED: 429}
+_CODES = {Answer.SUBMITTED: "ok", Answer.EMPTY: "empty", Answer.NOT_YOURS: "not_yours", Answer.REFUSED: "refused"}
+
+
+def _refused(code: str, status: int, message: str | None = None) -> JSONResponse:
+    body: dict[str, object] = {"ok": False, "error": code}
+    if message:
+        body["message"] = message
+    headers = {**_HEADERS, "Connection": "close"} if status == 413 else _HEADERS  # the rest is unread
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _visitor_language(request: Request) -> str:
+    """For pages not tied to a picker: the browser's first language (Telegram's webview sends it)."""
+    first = request.headers.get("accept-language", "").split(",")[0].split(";")[0].strip()
+    return language_of(first)
+
+
+def webapp_routes(regions: RegionService, profiles: Profiles, bot_token: str) -> list[Route]:
+    async def page(request: Request) -> Response:
+        found = await regions.page_data(request.path_params["key"])
+        if found is None:
+            return HTMLResponse(closed_page(_visitor_language(request)), status_code=404, headers=_HEADERS)
+        picker, image = found
+        picture = image.raw_image_url or image.image_url  # the sharpest the screen can show
+        return HTMLResponse(region_page(picker.owner.lang, picture, picker.prompt or ""), headers=_HEADERS)
+
+    async def submit(request: Request) -> Response:
+        if await regions.page_data(request.path_params["key"]) is None:  # before reading a byte
+            return _refused("closed", 404)
+        try:
+            body = json.loads(await read_capped(request, MAX_BODY_BYTES))
+            if not isinstance(body, dict):
+                raise ValueError("not an object")
+            user = check_init_data(str(body.get("init_data", "")), bot_token)
+            drawing = base64.b64decode(str(body.get("mask", "")).split(",", 1)[-1], validate=True)
+        except InitDataError as exc:
+            log.warning("Mini App request refused: %s", exc)
+            return _refused(exc.reason, 403)
+        except TooLarge:
+            return _refused("too_large", 413)
+        except (ValueError, AttributeError, binascii.Error):
+            return _refused("bad_drawing", 400)
+        if not drawing:
+            return _refused("bad_drawing", 400)
+        prompt = body.get("prompt") if isinstance(body.get("prompt"), str) else None
+        profile = await profiles.get(user.user_id)
+        user = replace(user, lang=profile.lang or user.lang)
+        try:
+            outcome = await regions.submit_drawing(request.path_params["key"], user, drawing, prompt, profile.wishes)
+        except BadDrawing as exc:
+            log.info("Mini App drawing refused: %s", exc)
+            return _refused("bad_drawing", 400)
+        if outcome.answer is Answer.SUBMITTED:
+            return JSONResponse({"ok": True, "result": "submitted"}, headers=_HEADERS)
+        message = None
+        if outcome.answer is Answer.REFUSED and outcome.refused is not None:
+            message = replies.refusal(outcome.refused, datetime.now().astimezone(), user.lang, user.user_id)
+        return _refused(_CODES.get(outcome.answer, "closed"), _STATUS.get(outcome.answer, 404), message)
+
+    return [
+        Route(WEBAPP_PATH + "/{key}", page, methods=["GET"]),
+        Route(WEBAPP_PATH + "/{key}", submit, methods=["POST"]),
+    ]
