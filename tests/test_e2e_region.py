@@ -101,3 +101,33 @@ def test_region_picker_to_masked_job(
         assert gray.getpixel((right - 1, bottom - 1)) == expected, cell
     assert labels(result)[0] == ["U1", "U2", "U3", "U4", "🔄"]
     assert "submitted" in caption(tg, picker) and not picker_state(tg, picker).buttons()
+
+
+def test_picker_taps_are_answered_at_once_and_redrawn_at_the_chats_pace(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+) -> None:
+    """With Telegram's own pacing (1 call/s per chat, progress edits every 5 s), each tap is answered
+    within a second, naming the selection, and the picture follows at the chat's pace, not the
+    progress interval."""
+    import time
+
+    make_bot(PROGRESS_EDIT_INTERVAL="5", TELEGRAM_CHAT_INTERVAL="1.0").start()
+    single = single_image(tg)
+    tg.press(GROUP, ANN, single.message_id, data_of(single, "Vary (Region)"))
+    picker = tg.wait_for(
+        lambda: next(m for m in tg.bot_messages(GROUP["id"]) if m.reply_to_message_id == single.message_id and
+                     "Vary (Region)" in (m.caption or "")), timeout=15)  # fmt: skip
+    selected: list[str] = []
+    for cell in ("2", "7", "2"):
+        label = f"✅ {cell}" if cell in selected else cell
+        selected = sorted(set(selected) ^ {cell}, key=int)
+        tapped = time.monotonic()
+        query = tg.press(GROUP, ANN, picker.message_id, data_of(picker_state(tg, picker), label))
+        answered = answer(tg, query)
+        assert time.monotonic() - tapped < 1.0, "answered at once"
+        assert answered.get("text") == (f"Selected: {', '.join(selected)}" if selected else "Nothing selected.")
+        expected = f"Selected: {', '.join(selected)}\n"
+        tg.wait_for(lambda e=expected: e in caption(tg, picker), timeout=2.5)  # type: ignore[misc]
+        assert time.monotonic() - tapped < 2.5, "redrawn at the chat's pace (1/s), not every 5 s"
+    tg.user_message(GROUP, ANN, "a golden crown", reply_to=picker.message_id)
+    tg.wait_for(lambda: "Prompt: a golden crown" in caption(tg, picker), timeout=2.5)

@@ -125,6 +125,22 @@ async def test_a_result_may_take_the_place_of_its_jobs_first_message_not_yet_sen
     await sender.aclose()
 
 
+async def test_a_message_someone_is_tapping_is_redrawn_at_the_chats_pace() -> None:
+    """A picker or a settings panel is not progress: its next state goes as soon as the chat allows
+    (1/s), not after the progress interval; states that pile up meanwhile still coalesce."""
+    perform = Recorder()
+    sender = Sender(REAL, perform)
+    sender.edit(1, 70, MessageSpec("tap 1", interactive=True))
+    await asyncio.sleep(0.01)
+    sender.edit(1, 70, MessageSpec("tap 2", interactive=True))
+    sender.edit(1, 70, MessageSpec("tap 3", interactive=True))
+    await settle(10)
+    assert perform.bodies(70) == ["tap 1", "tap 3"]
+    gap = perform.calls[1].at - perform.calls[0].at
+    assert REAL.chat_interval - 1e-6 <= gap < REAL.progress_interval, gap
+    await sender.aclose()
+
+
 async def test_progress_keeps_a_call_of_the_burst_for_a_result() -> None:
     perform = Recorder()
     sender = Sender(REAL, perform)

@@ -94,6 +94,9 @@ def test_draw_button_only_when_offered() -> None:
         and rows[-1][0].web_app == "https://bot.test/webapp/region/key12345"
     )
     assert all(b.web_app is None for row in picker_message(picker, b"jpeg").keyboard for b in row)
+    offered = picker_message(picker, b"jpeg", "https://bot.test/webapp/region/key12345").body
+    assert "Or tap 🖌 Draw mask to paint the area freely." in offered
+    assert "Draw mask" not in picker_message(picker, b"jpeg").body, "named only where it is offered"
 
 
 def test_draw_mask_page_end_to_end(
@@ -137,6 +140,8 @@ def test_draw_mask_page_end_to_end(
     assert sent.status_code == 200, sent.text
     result = finished(tg, reply_to(tg, PRIVATE["id"], picker.message_id))
     assert result.photo
+    said = tg.messages[(PRIVATE["id"], picker.message_id)].rendered()[0]
+    assert said == "🖌 Vary (Region): repainting the painted area…", "not a list of cells"
     [body] = imagine_requests(ace, "variation_region")
     assert body["prompt"] == "a silver crown"
     mask = next(r for r in ace.requests if (r["body"] or {}).get("action") == "variation_region")[
