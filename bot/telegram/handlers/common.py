@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from telegram import Message, User
+from telegram import Message, Update, User
 
 from bot import replies
-from bot.domain import Refused, Requester
+from bot.domain import Refusal, Refused, Requester
 from bot.profiles import Profile
-from bot.telegram.context import Wing
+from bot.telegram.context import BotContext, Wing
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A command from someone allowed here: the services, the message, who, their profile."""
+
+    services: Wing
+    message: Message
+    user: Requester
+    profile: Profile
+
+
+async def allowed_command(update: Update, context: BotContext) -> Asked | None:
+    """The command's message and its sender if they may use the bot in this chat; otherwise the
+    one-line refusal has been said and this is None."""
+    message = update.effective_message
+    if message is None:
+        return None
+    services = context.services
+    user, profile = await who(services, message.from_user)
+    if not await services.access.allowed(user.user_id, message.chat_id):
+        refuse(services, message, Refused(Refusal.NOT_ALLOWED), user.lang)
+        return None
+    return Asked(services, message, user, profile)
 
 
 async def who(services: Wing, user: User | None) -> tuple[Requester, Profile]:

@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.domain import Refusal, Refused
 from bot.i18n import html
 from bot.media import MediaError
 from bot.panels import Usage, info
 from bot.prompt import clean_text
 from bot.telegram.context import BotContext
-from bot.telegram.handlers.common import refuse, say, warn, who
+from bot.telegram.handlers.common import allowed_command, refuse, say, warn, who
 from bot.telegram.handlers.pictures import attached, replied
 
 
 async def describe(update: Update, context: BotContext) -> None:
     """/describe as a photo's caption, or as a reply to a photo, an image file or a bot result."""
-    message = update.effective_message
-    if message is None:
+    asked = await allowed_command(update, context)
+    if asked is None:
         return
-    services = context.services
-    user, _ = await who(services, message.from_user)
-    if not await services.access.allowed(user.user_id, message.chat_id):
-        refuse(services, message, Refused(Refusal.NOT_ALLOWED), user.lang)
-        return
+    services, message, user = asked.services, asked.message, asked.user
     try:
         pictures = attached(message) or await replied(message, services.store, context.bot.id)
     except MediaError as exc:
@@ -38,14 +33,10 @@ async def describe(update: Update, context: BotContext) -> None:
 
 
 async def shorten(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    if message is None:
+    asked = await allowed_command(update, context)
+    if asked is None:
         return
-    services = context.services
-    user, _ = await who(services, message.from_user)
-    if not await services.access.allowed(user.user_id, message.chat_id):
-        refuse(services, message, Refused(Refusal.NOT_ALLOWED), user.lang)
-        return
+    services, message, user = asked.services, asked.message, asked.user
     prompt = clean_text(" ".join(context.args or []))[:4000]
     if not prompt:
         say(services, message, html(user.lang, "shorten.usage"))
