@@ -85,11 +85,13 @@ class Messages:
             return replace(job, message_id=message_id) if message_id is not None else job
         return self.fill(job)
 
-    def update(self, view: JobView) -> None:
-        """Show a job's state on its message, if the message exists yet."""
+    def update(self, view: JobView) -> bool:
+        """Show a job's state on its message, if the message exists yet (True when it does)."""
         job = self.fill(view.job)
-        if job.message_id is not None and job.id not in self._ending:
-            self._notifier.update(replace(view, job=job))
+        if job.message_id is None or job.id in self._ending:
+            return False
+        self._notifier.update(replace(view, job=job))
+        return True
 
     def ending(self, job_id: int) -> None:
         """The job's final state goes out now (it may become the first message itself)."""

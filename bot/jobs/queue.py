@@ -24,7 +24,7 @@ Run = Callable[[Job], Awaitable[None]]
 
 
 class Shows(Protocol):
-    def update(self, view: JobView) -> None: ...
+    def update(self, view: JobView) -> bool: ...
 
 
 class JobQueue:
@@ -38,6 +38,7 @@ class JobQueue:
         self._submit_lock = asyncio.Lock()
         self._next_submit = 0.0
         self._positions_dirty = False
+        self._shown: dict[int, int] = {}  # job id → the position its message was last given
 
     def start(self, run: Run, crashed: Callable[[Job], Awaitable[None]]) -> None:
         for n in range(self._config.concurrency):
@@ -132,5 +133,12 @@ class JobQueue:
             if not self._positions_dirty:
                 continue
             self._positions_dirty = False
+            shown, self._shown = self._shown, {}
             for position, job in enumerate(list(self._waiting.values()), start=1):
-                self._notifier.update(JobView(job, position=position))
+                if shown.get(job.id) == position:
+                    self._shown[job.id] = position
+                    continue  # its message says this already
+                if self._notifier.update(JobView(job, position=position)):
+                    self._shown[job.id] = position
+                if position % 100 == 0:
+                    await asyncio.sleep(0)  # a long line: let the loop breathe
