@@ -196,6 +196,9 @@ class RegionService:
         except Exception:
             log.exception("could not redraw region picker %s", picker.key)
             return
+        # Redraws run side by side and finish in any order: only the newest state is shown.
+        if await self._store.pickers.get(picker.key) != picker:
+            return
         self._display.show(picker.chat_id, picker.message_id, spec)
 
     async def _spec(self, picker: Picker) -> render.MessageSpec:

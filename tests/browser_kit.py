@@ -56,9 +56,12 @@ def sign(user: dict[str, Any], age: float = 0, token: str = BOT_TOKEN) -> str:
     return urlencode({**fields, "hash": hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()})
 
 
-def picture(width: int = 1024, height: int = 768, color: tuple[int, int, int] = (90, 140, 200)) -> bytes:
+def picture(
+    width: int = 1024, height: int = 768, color: tuple[int, int, int] = (90, 140, 200), *, solid: bool = False
+) -> bytes:
+    """One colour (`solid`, or white or black), else a gradient with a round "subject"."""
     out = io.BytesIO()
-    if color == (0, 0, 0) or color == (255, 255, 255):
+    if solid or color in ((0, 0, 0), (255, 255, 255)):
         PILImage.new("RGB", (width, height), color).save(out, "PNG")
     else:  # a gradient with a "subject", so screenshots look like something
         image = PILImage.new("RGB", (width, height))
@@ -186,13 +189,13 @@ async def browser() -> AsyncIterator[Browser]:
 
 async def open_page(
     chromium: Browser, site: Site, *, width: int = 390, height: int = 844, scheme: str = "light",
-    wait: bool = True, scale: float = 2,
+    wait: bool = True, scale: float = 2, fragment: str = "",
 ) -> Page:  # fmt: skip
     context = await chromium.new_context(viewport={"width": width, "height": height}, device_scale_factor=scale,
                                          color_scheme=scheme, has_touch=width < 1000)  # type: ignore[arg-type]  # fmt: skip
     page = await context.new_page()
     await page.route("**/*", site.handle)
-    await page.goto(PAGE_URL, wait_until="commit")
+    await page.goto(PAGE_URL + fragment, wait_until="commit")
     if wait:
         await page.wait_for_function("() => document.getElementById('ink') && document.getElementById('ink').width > 1")
     return page

@@ -35,7 +35,7 @@ def check_init_data(init_data: str, bot_token: str, *, now: float | None = None)
     check_string = "\n".join(f"{k}={v}" for k, v in sorted(fields.items()))
     secret = hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
     expected = hmac.new(secret, check_string.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, given):
+    if not hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace")):
         raise InitDataError("bad signature")
     try:
         auth_date = float(fields["auth_date"])

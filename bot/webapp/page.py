@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from functools import cache
 from importlib import resources
 
@@ -25,10 +26,12 @@ def _strings(lang: str) -> str:
     return json.dumps(found, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
 
 
+_FIELD = re.compile(r"\{\{([A-Z_]+)\}\}")
+
+
 def _fill(template: str, values: dict[str, str]) -> str:
-    for name, value in values.items():
-        template = template.replace("{{" + name + "}}", value)
-    return template
+    """Every {{FIELD}} in one pass: a value that itself holds "{{SCRIPT}}" stays text."""
+    return _FIELD.sub(lambda match: values[match.group(1)], template)
 
 
 def region_page(lang: str, picture_url: str, prompt: str) -> str:
