@@ -55,3 +55,17 @@ async def test_global_window_never_exceeds_the_rate() -> None:
         stamps.append(loop.time())
     for i in range(len(stamps) - 5):
         assert stamps[i + 5] - stamps[i] >= 0.99
+
+
+@pytest.mark.looptime
+async def test_a_429_while_the_bot_uses_its_whole_rate_holds_every_chat() -> None:
+    loop = asyncio.get_running_loop()
+    bucket = GlobalBucket(5, loop.time)
+    assert not bucket.busy()
+    for _ in range(5):
+        await bucket.take()
+    assert bucket.busy(), "the whole rate, just now: a 429 now is most likely bot-wide"
+    bucket.ban(3.0)
+    began = loop.time()
+    await bucket.take()
+    assert loop.time() - began >= 3.0 - 1e-6

@@ -81,11 +81,25 @@ class GlobalBucket:
         self._window = window
         self._recent: deque[float] = deque()
         self._lock = asyncio.Lock()  # first come, first served: no herd of chats racing for a slot
+        self._banned_until = 0.0
+
+    def busy(self) -> bool:
+        """Whether the bot has been calling at (nearly) its whole bot-wide rate just now."""
+        now = self._clock()
+        return sum(1 for t in self._recent if t > now - self._window) >= self._rate - 2
+
+    def ban(self, seconds: float) -> None:
+        """A 429 that looks bot-wide (it came while the bot used its whole rate): no chat calls
+        until it has passed, not only the chat that heard it."""
+        self._banned_until = max(self._banned_until, self._clock() + seconds)
 
     async def take(self) -> None:
         async with self._lock:
             while True:
                 now = self._clock()
+                if now < self._banned_until:
+                    await asyncio.sleep(self._banned_until - now)
+                    continue
                 while self._recent and self._recent[0] <= now - self._window + 1e-6:  # float-safe
                     self._recent.popleft()
                 if len(self._recent) < self._rate:

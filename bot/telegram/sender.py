@@ -249,6 +249,8 @@ class Sender:
             except RetryLater as exc:
                 log.warning("Telegram flood control in chat %s: waiting %.0f s", chat.id, exc.seconds)
                 chat.pacer.ban(exc.seconds, self._clock())
+                if self._global.busy():  # most likely the bot-wide limit: every chat waits
+                    self._global.ban(exc.seconds)
                 self._requeue(chat, op)
                 continue
             except Exception as exc:  # a failed call must never stop the chat's worker
