@@ -27,7 +27,8 @@ def test_kill_9_during_ten_jobs_resumes_without_resubmitting(
     ]
     # Wait on what the bot has stored, not on what the fake has sent: a line on the wire may not
     # be in the database yet when the bot dies.
-    tg.wait_for(lambda: sum(1 for j in stored_jobs(tmp_path) if j["task_id"]) == 10, timeout=15)
+    tg.wait_for(lambda: sum(1 for j in stored_jobs(tmp_path) if j["task_id"] and j["message_id"]) == 10,
+                timeout=15)  # fmt: skip
     bot.kill()
     bot.start()
     for chat, request in zip(chats, requests, strict=True):
@@ -43,7 +44,10 @@ def test_sent_without_task_id_is_found_after_restart(
     ace.queue_delay = 3.0  # the first line (with the task id) comes late
     bot = make_bot(ACEDATA_POLL_SECONDS="0.3").start()
     request = tg.user_message(PRIVATE, ANN, "/imagine a slow fox")
-    tg.wait_for(lambda: [j for j in stored_jobs(tmp_path) if j["state"] == "submitting"], timeout=10)
+    # Sent upstream, and its message recorded (a job starts before its message goes out; a kill
+    # between Telegram taking a message and SQLite recording it would leave that message behind).
+    tg.wait_for(lambda: [j for j in stored_jobs(tmp_path) if j["state"] == "submitting" and j["message_id"]],
+                timeout=10)  # fmt: skip
     ace.wait_for(lambda: ace.requests, timeout=10)
     bot.kill()
     bot.start()
@@ -82,12 +86,13 @@ def test_redelivered_update_is_handled_once(
 
 
 def test_jobs_queued_locally_are_submitted_after_kill_9(
-    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess], tmp_path: Path
 ) -> None:
     ace.steps, ace.step_delay = 4, 0.5
     bot = make_bot(ACEDATA_MAX_CONCURRENCY="1").start()
     requests = [tg.user_message(PRIVATE, ANN, f"/imagine queued fox {i}") for i in range(3)]
     ace.wait_for(lambda: len(ace.requests) == 1 and ace.tasks and all(t["lines"] for t in ace.tasks.values()))
+    tg.wait_for(lambda: sum(1 for j in stored_jobs(tmp_path) if j["message_id"]) == 3, timeout=10)
     bot.kill()
     bot.start()
     for request in requests:

@@ -123,7 +123,8 @@ def test_a_restart_resumes_twenty_tasks_with_batched_calls(
     chats = [FakeTelegram.private(user) for user in users]
     requests = [tg.user_message(chat, user, f"/imagine fox {i}") for i, (chat, user) in
                 enumerate(zip(chats, users, strict=True))]  # fmt: skip
-    tg.wait_for(lambda: len([j for j in stored_jobs(tmp_path) if j["task_id"]]) == 20, timeout=20)
+    tg.wait_for(lambda: len([j for j in stored_jobs(tmp_path) if j["task_id"] and j["message_id"]]) == 20,
+                timeout=20)  # fmt: skip
     bot.kill()
     ace.wait_for(lambda: all(t["state"] == "finished" for t in ace.tasks.values()), timeout=20)
     with ace._lock:

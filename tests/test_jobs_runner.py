@@ -282,3 +282,22 @@ async def test_two_waiting_jobs_never_show_the_same_position(tmp_path: Path) -> 
         await until(lambda: len(notes.created) == 4)
         positions = {v.job.id: v.position for v in notes.created}
         assert sorted(positions[job.id] or 0 for job in jobs) == [1, 2, 3]
+
+
+async def test_a_job_cancelled_while_backing_off_stays_cancelled(tmp_path: Path) -> None:
+    """Upstream said busy (429): the job waits to be sent again, and may be cancelled meanwhile."""
+    from bot.jobs.service import Cancelled
+
+    upstream = Upstream()
+    busy = {"error": {"code": "too_many_requests", "message": "busy"}}
+    upstream.answers = [(429, busy)]
+    config = dataclasses.replace(FAST, busy_backoff=0.2)
+    async with running(tmp_path, upstream, config) as (service, store, notes):
+        job = await imagine(service)
+        await until(lambda: len(upstream.submits) == 1)
+        await until(lambda: any(v.job.state is JobState.QUEUED and v.job.attempts for v in notes.updates))
+        assert await service.cancel(job.id, job.chat_id, ANN) is Cancelled.DONE
+        seen = len(notes.updates)
+        await asyncio.sleep(0.6)
+        assert len(upstream.submits) == 1 and (await store.get_job(job.id)).state is JobState.CANCELLED  # type: ignore[union-attr]
+        assert notes.updates[seen:] == [], "not put back in line (no 'Queued' drawn over 'Cancelled')"

@@ -13,8 +13,9 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 
 from bot.domain import Button, Image, Job, JobState, JobView, Requester
 from bot.render import MessageSpec
-from bot.telegram.notifier import PHOTO_UPLOAD_LIMIT, TelegramNotifier
+from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.sender import Limits
+from bot.telegram.uploads import PHOTO_UPLOAD_LIMIT
 
 pytestmark = pytest.mark.looptime
 
@@ -224,4 +225,15 @@ async def test_notify_sends_the_result_anew_and_deletes_the_progress_message() -
     assert shown != message_id and bot.methods() == ["send_message", "send_photo", "delete_message"]
     assert bot.calls[1][2]["reply_parameters"].message_id == 7, "a new reply to the request: Telegram notifies"
     assert bot.calls[2][2]["message_id"] == message_id
+    await notifier.aclose()
+
+
+async def test_a_new_message_whose_picture_telegram_will_not_fetch_is_uploaded() -> None:
+    bot = StubBot()
+    bot.script["send_photo"] = [BadRequest("Failed to get HTTP URL content")]
+    notifier = _notifier(bot)
+    image = Image("img", "t1", "https://cdn.test/grid.png", chat_id=-5)
+    shown = await notifier.finish(JobView(_job(state=JobState.DONE, message_id=None), image))
+    assert shown and bot.methods() == ["send_photo", "send_photo"]
+    assert isinstance(bot.calls[1][2]["photo"], bytes), "the second time, the bytes themselves"
     await notifier.aclose()

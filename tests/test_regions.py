@@ -102,3 +102,35 @@ async def test_only_the_owner_changes_it_and_an_empty_submit_is_refused(tmp_path
     assert (await _cells(store, key)).state == "open"
     await regions.aclose()
     await store.close()
+
+
+async def test_redraws_finishing_out_of_order_never_show_an_older_selection(tmp_path: Path) -> None:
+    """Each tap starts its own redraw; a slow one that ends last must not put back an old state."""
+    import bot.regions as regions_module
+
+    regions, store, display, key = await _picker(tmp_path)
+    real = regions_module.overlay_jpeg
+    slow = {3}
+
+    def overlay(picture: bytes, cells: object) -> bytes:
+        if set(cells) == slow:  # type: ignore[call-overload]
+            import time
+
+            time.sleep(0.3)  # runs in a thread: the next tap's redraw overtakes it
+        return real(picture, cells)  # type: ignore[arg-type]
+
+    regions_module.overlay_jpeg = overlay  # type: ignore[assignment]
+    try:
+        shown = len(display.shown)
+        answered = await regions.act(key, "t3", ANN, "private")
+        assert answered.cells == {3}
+        await asyncio.sleep(0.05)
+        assert (await regions.act(key, "t5", ANN, "private")).cells == {3, 5}
+        await asyncio.sleep(0.6)
+        redraws = display.shown[shown:]
+        assert redraws and "Selected: 3, 5" in redraws[-1].body, [s.body for s in redraws]
+        assert all("Selected: 3\n" not in s.body for s in redraws), "the stale {3} redraw was dropped"
+    finally:
+        regions_module.overlay_jpeg = real  # type: ignore[assignment]
+        await regions.aclose()
+        await store.close()

@@ -28,7 +28,14 @@ class Shows(Protocol):
 
 
 class JobQueue:
-    def __init__(self, notifier: Shows, config: JobConfig, tasks: TaskSet) -> None:
+    def __init__(
+        self,
+        notifier: Shows,
+        config: JobConfig,
+        tasks: TaskSet,
+        still_queued: Callable[[int], Awaitable[bool]] | None = None,
+    ) -> None:
+        self._still_queued = still_queued  # a job backing off may be cancelled meanwhile
         self._notifier = notifier
         self._config = config
         self._tasks = tasks
@@ -78,7 +85,8 @@ class JobQueue:
     def put_later(self, job: Job, delay: float) -> None:
         async def later() -> None:
             await asyncio.sleep(delay)
-            self.put(job)
+            if self._still_queued is None or await self._still_queued(job.id):
+                self.put(job)
 
         self._tasks.spawn(later(), name=f"retry-{job.id}")
 

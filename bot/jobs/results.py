@@ -101,8 +101,9 @@ class Results:
         except Exception:
             log.exception("job %s: could not show the result in chat %s", job.id, job.chat_id)
         shown: dict[str, Any] = {}
-        if message_id is not None and message_id != job.message_id:
+        if message_id is not None and message_id != image.message_id:  # stored before the message was known
             await self._store.move_result(image.image_id, message_id)
+        if message_id is not None and message_id != job.message_id:
             shown["message_id"] = message_id
         await self.set(
             job, state=JobState.DONE, progress=100, result_image_id=image.image_id, finished_at=time.time(), **shown
@@ -121,9 +122,6 @@ class Results:
         """End the job with an explanation (and a Retry button when trying again may help).
         The operator's log gets upstream's own words and trace id; the user never does. A job its
         owner cancelled meanwhile (e.g. while its pictures were being hosted) stays cancelled."""
-        latest = await self._store.get_job(job.id)
-        if latest is not None and latest.state is JobState.CANCELLED:
-            return
         detail = detail or (upstream_detail(cause) if cause is not None else None)
         said = f"{failure.text} [{detail}]" if detail else failure.text
         if failure.operator:
@@ -133,7 +131,10 @@ class Results:
         else:
             log.info("job %s failed: %s", job.id, said)
         error = failure.said(job.requester.lang)  # kept as the person reads it
-        job = await self.set(job, state=state, error=error, reason=failure.reason, finished_at=time.time())
+        if not await self._store.end_unless_cancelled(job.id, state=state, error=error, reason=failure.reason,
+                                                      finished_at=time.time()):  # fmt: skip
+            return
+        job = replace(job, state=state, error=error)
         await self.show_end(job, retry=failure.retryable)
 
     async def show_end(self, job: Job, *, retry: bool = False) -> None:

@@ -64,7 +64,7 @@ class JobService:
         self._config = config
         self._tasks = TaskSet()
         self._messages = Messages(store, notifier, self._tasks, self._unsent)
-        self._queue = JobQueue(self._messages, config, self._tasks)
+        self._queue = JobQueue(self._messages, config, self._tasks, self._still_queued)
         self._results = Results(store, notifier, self._messages, self._tasks, alerts)
         self._poller = TaskPoller(client, self._tasks)
         self._follower = Follower(store, client, self._messages, self._results, self._poller, config)
@@ -227,6 +227,10 @@ class JobService:
             return CallbackAnswer.UNKNOWN
         self._follower.push(job.id, result)
         return CallbackAnswer.OK
+
+    async def _still_queued(self, job_id: int) -> bool:
+        job = await self._store.get_job(job_id)
+        return job is not None and job.state is JobState.QUEUED
 
     async def _unsent(self, job: Job) -> None:
         """Its first message could not be sent: a job not submitted yet is dropped (it could not

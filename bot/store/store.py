@@ -163,6 +163,18 @@ class Store(Tables):
         )
         return changed == 1
 
+    async def end_unless_cancelled(self, job_id: int, **fields: Any) -> bool:
+        """End a job with `fields` unless its owner cancelled it meanwhile: True when it was ended."""
+        if set(fields) - UPDATABLE:
+            raise ValueError(f"not job columns: {sorted(set(fields) - UPDATABLE)}")
+        fields = {k: (str(v) if isinstance(v, JobState) else v) for k, v in fields.items()}
+        assignments = "".join(f", {name} = ?" for name in fields)
+        _, changed = await self._write(
+            f"UPDATE jobs SET updated_at = ?{assignments} WHERE id = ? AND state != 'cancelled'",
+            [time.time(), *fields.values(), job_id],
+        )
+        return changed == 1
+
     async def claim_for_submit(self, job_id: int, **fields: Any) -> bool:
         """QUEUED → SUBMITTING with `fields`, unless it was cancelled meanwhile: True when claimed."""
         if set(fields) - UPDATABLE:

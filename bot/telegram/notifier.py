@@ -23,30 +23,23 @@ from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    InputMediaDocument,
     InputMediaPhoto,
     Message,
     ReplyParameters,
     WebAppInfo,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.domain import Button, Image, JobState, JobView
-from bot.media import download
 from bot.render import DELETE, Keyboard, MessageSpec, keyboard, message_for
 from bot.telegram.sender import Edit, Limits, Operation, RetryLater, Send, Sender
+from bot.telegram.uploads import URL_REFUSED as _URL_REFUSED
+from bot.telegram.uploads import Uploads, says
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-PHOTO_UPLOAD_LIMIT = 10 * 1024 * 1024
-DOCUMENT_UPLOAD_LIMIT = 50 * 1024 * 1024
-_URL_REFUSED = (
-    "failed to get http url content", "wrong file identifier", "wrong type of the web page content",
-    "photo_invalid_dimensions", "image_process_failed", "too big", "webpage_media_empty", "wrong remote file",
-    "photo_save_file_invalid", "entity too large",
-)  # fmt: skip
 _GONE = ("message to edit not found", "message can't be edited", "message_id_invalid", "message not found")
 _APPLIED_MEMORY = 500
 _CHATS_REMEMBERED = 2000
@@ -99,9 +92,6 @@ def _seconds(value: int | dtm.timedelta) -> float:
     return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
 
 
-def _says(error: TelegramError, fragments: tuple[str, ...]) -> bool:
-    text = error.message.lower()
-    return any(f in text for f in fragments)
 
 
 class TelegramNotifier:
@@ -109,8 +99,8 @@ class TelegramNotifier:
 
     def __init__(self, bot: Bot, http: httpx.AsyncClient, limits: Limits) -> None:
         self._bot = bot
-        self._http = http
         self._sender = Sender(limits, self._perform)
+        self._uploads = Uploads(bot, http)
         self._shown: OrderedDict[int, _Shown] = OrderedDict()  # the most recently used chats
         self._first: dict[int, tuple[Send, asyncio.Future[int]]] = {}  # job id → its first message, queued
 
@@ -236,7 +226,7 @@ class TelegramNotifier:
                 final=True,
             )
         except BadRequest as exc:
-            if not _says(exc, ("not modified",)):
+            if not says(exc, ("not modified",)):
                 log.info("could not redraw buttons of %s/%s: %s", chat_id, op.message_id, exc.message)
                 return
         if known is not None:
@@ -258,16 +248,16 @@ class TelegramNotifier:
                 lambda: self._edit_call(chat_id, op.message_id, spec, known), final=spec.final
             )
         except BadRequest as exc:
-            if _says(exc, ("not modified",)):
+            if says(exc, ("not modified",)):
                 pass
-            elif _says(exc, _GONE):
+            elif says(exc, _GONE):
                 if not spec.final:
                     return op.message_id
                 return await self._send_new(chat_id, spec, op.reply_to)  # deleted by someone: anew
-            elif spec.photo and _says(exc, _URL_REFUSED):
+            elif spec.photo and says(exc, _URL_REFUSED):
                 if not spec.final:  # a preview Telegram cannot fetch: show the text alone
                     return await self._apply(chat_id, op, replace(spec, photo=None))
-                await self._upload(chat_id, op.message_id, spec)
+                await self._uploads.replace_media(chat_id, op.message_id, spec, _markup(spec.keyboard))
             else:
                 raise
         self._known(chat_id).remember(op.message_id, spec)
@@ -300,33 +290,11 @@ class TelegramNotifier:
                 spec.body, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=markup
             )
         except BadRequest as exc:
-            if not _says(exc, ("no text in the message",)):
+            if not says(exc, ("no text in the message",)):
                 raise
             await self._bot.edit_message_caption(
                 chat_id, message_id, caption=spec.body, parse_mode=ParseMode.HTML, reply_markup=markup
             )
-
-    async def _upload(self, chat_id: int, message_id: int, spec: MessageSpec) -> None:
-        """Telegram refused the URL: fetch the bytes ourselves and upload them."""
-        if not isinstance(spec.photo, str):
-            raise ValueError("Telegram refused an uploaded picture")
-        data, name = await self._download(spec.photo)
-        markup = _markup(spec.keyboard)
-        media: InputMediaPhoto | InputMediaDocument
-        if len(data) <= PHOTO_UPLOAD_LIMIT:
-            media = InputMediaPhoto(data, caption=spec.body, parse_mode=ParseMode.HTML, filename=name)
-            try:
-                await self._bot.edit_message_media(media, chat_id, message_id, reply_markup=markup)
-                return
-            except BadRequest as exc:
-                if not _says(exc, _URL_REFUSED):
-                    raise
-        media = InputMediaDocument(data, caption=spec.body, parse_mode=ParseMode.HTML, filename=name)
-        await self._bot.edit_message_media(media, chat_id, message_id, reply_markup=markup)
-
-    async def _download(self, url: str) -> tuple[bytes, str]:
-        name = url.split("?", 1)[0].rsplit("/", 1)[-1] or "image.png"
-        return await download(self._http, url, DOCUMENT_UPLOAD_LIMIT), name[-60:]
 
     async def _send_new(self, chat_id: int, spec: MessageSpec, reply_to: int | None) -> int:
         markup = _markup(spec.keyboard)
@@ -341,13 +309,18 @@ class TelegramNotifier:
             )
         else:
             photo = spec.photo
-            message = await self._with_retries(
-                lambda: self._bot.send_photo(
-                    chat_id, photo, caption=spec.body, parse_mode=ParseMode.HTML, reply_markup=markup,
-                    reply_parameters=reply,
-                ),
-                final=True,
-            )  # fmt: skip
+            try:
+                message = await self._with_retries(
+                    lambda: self._bot.send_photo(
+                        chat_id, photo, caption=spec.body, parse_mode=ParseMode.HTML, reply_markup=markup,
+                        reply_parameters=reply,
+                    ),
+                    final=True,
+                )  # fmt: skip
+            except BadRequest as exc:
+                if not (isinstance(photo, str) and says(exc, _URL_REFUSED)):
+                    raise
+                message = await self._uploads.send(chat_id, photo, spec, markup, reply)
         self._known(chat_id).remember(message.message_id, spec)
         return message.message_id
 

@@ -86,12 +86,14 @@ class GlobalBucket:
     def busy(self) -> bool:
         """Whether the bot has been calling at (nearly) its whole bot-wide rate just now."""
         now = self._clock()
-        return sum(1 for t in self._recent if t > now - self._window) >= self._rate - 2
+        return sum(1 for t in self._recent if t > now - self._window) >= max(1, self._rate - 2)
 
-    def ban(self, seconds: float) -> None:
+    def ban(self, seconds: float, cap: float = 5.0) -> None:
         """A 429 that looks bot-wide (it came while the bot used its whole rate): no chat calls
-        until it has passed, not only the chat that heard it."""
-        self._banned_until = max(self._banned_until, self._clock() + seconds)
+        until it has passed, not only the chat that heard it. At most `cap` seconds for everyone:
+        a group's own minute can say wait 40 s, and other chats must not wait for that (if the
+        limit was bot-wide after all, the next 429 says so again)."""
+        self._banned_until = max(self._banned_until, self._clock() + min(seconds, cap))
 
     async def take(self) -> None:
         async with self._lock:

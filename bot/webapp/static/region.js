@@ -95,7 +95,7 @@
     current.points.push(at(event));
     redraw();
   });
-  for (const name of ["pointerup", "pointercancel"]) {
+  for (const name of ["pointerup", "pointercancel", "lostpointercapture"]) {
     ink.addEventListener(name, (event) => { if (event.pointerId === pointer) { current = null; pointer = null; } });
   }
 
@@ -111,8 +111,8 @@
     hide = setTimeout(() => { preview.hidden = true; }, 700);
   }
   size.addEventListener("input", () => showSize(true));
-  undo.addEventListener("click", () => { strokes.pop(); redraw(); haptic("light"); });
-  clear.addEventListener("click", () => { strokes.length = 0; redraw(); haptic("light"); });
+  undo.addEventListener("click", () => { if (current) return; strokes.pop(); redraw(); haptic("light"); });
+  clear.addEventListener("click", () => { if (current) return; strokes.length = 0; redraw(); haptic("light"); });
 
   function busy(on) {
     sending = on;
