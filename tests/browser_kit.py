@@ -198,6 +198,8 @@ async def open_page(
     await page.goto(PAGE_URL + fragment, wait_until="commit")
     if wait:
         await page.wait_for_function("() => document.getElementById('ink') && document.getElementById('ink').width > 1")
+        if site.telegram is not None:  # and the page has met Telegram's (stand-in) script
+            await page.wait_for_function("() => window.Telegram && window.Telegram.WebApp.calls.includes('ready')")
     return page
 
 
