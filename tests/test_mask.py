@@ -62,3 +62,16 @@ def test_overlay_shades_chosen_cells_and_fits_telegram() -> None:
     untouched = overlay.getpixel((128 + 256, 60))
     assert isinstance(chosen, tuple) and isinstance(untouched, tuple)
     assert chosen[0] > untouched[0] + 50  # shaded red
+
+
+@pytest.mark.parametrize("background", [(250, 250, 250), (10, 10, 10)], ids=["bright", "dark"])
+def test_cell_numbers_are_large_white_digits_on_a_dark_backing(background: tuple[int, int, int]) -> None:
+    picture = io.BytesIO()
+    Image.new("RGB", (1024, 768), background).save(picture, "PNG")
+    overlay = Image.open(io.BytesIO(overlay_jpeg(picture.getvalue(), []))).convert("L")
+    left, top, right, bottom = cell_box(1, overlay.width, overlay.height)
+    label = overlay.crop((left + 4, top + 4, left + (right - left) // 3, top + (bottom - top) // 3))
+    histogram = label.histogram()
+    dark, white = sum(histogram[:90]), sum(histogram[221:])
+    assert dark > 400, "a dark backing behind the digit, even on a bright picture"
+    assert white > 150, "a large white digit on it"
