@@ -173,8 +173,5 @@ class Profiles:
         lang = profile.language(telegram_lang, self.default_lang)
         return Requester(user_id, first_name, username, lang), profile
 
-    def lang_of(self, telegram_lang: str | None) -> str:
-        return language_of(telegram_lang, self.default_lang)
-
 
 _FIELDS = ("lang", "speed", "version", "ar", "stylize", "raw", "translate", "notify", "suffix")

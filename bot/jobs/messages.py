@@ -65,10 +65,6 @@ class Messages:
         elif job.id not in self._ending and latest.state != job.state:  # catch up
             self._notifier.update(JobView(replace(latest, message_id=message_id)))
 
-    def sent(self, job_id: int) -> bool:
-        """Whether the first message went out, or failed (False while it is still on its way)."""
-        return job_id not in self._pending
-
     def fill(self, job: Job) -> Job:
         """The job with its message id if the message exists by now (never waits)."""
         if job.message_id is None and job.id in self._known:

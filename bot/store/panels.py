@@ -50,9 +50,3 @@ class PanelTable(Tables):
             "UPDATE panels SET message_id = ?, payload = ? WHERE key = ?",
             (message_id, json.dumps(list(items), ensure_ascii=False), key),
         )
-
-    async def set_owner_lang(self, key: str, lang: str) -> None:
-        await self._write("UPDATE panels SET owner_lang = ? WHERE key = ?", (lang, key))
-
-    async def prune(self, before: float) -> int:
-        return (await self._write("DELETE FROM panels WHERE created_at < ?", (before,)))[1]
