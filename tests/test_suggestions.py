@@ -77,7 +77,7 @@ async def test_describe_shorten_and_a_tap(tmp_path: Path) -> None:
         assert "为 " in display.posted[0].body and "正在" in display.posted[0].body, "working, in the reader's language"
         done = display.shown[0]
         assert "<code>a fox --ar 3:2</code>" in done.body and "a &lt;owl&gt;" in done.body and "1️⃣" not in done.body
-        [[first, second]] = done.keyboard
+        [[_, second]] = done.keyboard
         key, field, number = parse_panel(second.callback_data) or ("", "", "")
         assert (field, number) == ("go", "2")
 
