@@ -35,6 +35,18 @@ class AccessConfig:
 
 
 @dataclass(frozen=True)
+class Usage:
+    """What /info reports besides the jobs: today's counts and the limits that apply (0: none)."""
+
+    used: int
+    limit: int
+    chat_used: int | None  # in a group: the chat's count today
+    chat_limit: int
+    active_limit: int
+    resets_at: datetime
+
+
+@dataclass(frozen=True)
 class Stats:
     today: int
     days: list[tuple[str, int]]  # the last 7 days, oldest first: (YYYY-MM-DD, jobs)
@@ -82,14 +94,31 @@ class Access:
         if config.active_per_user and await self._store.active_jobs_of(user_id) >= config.active_per_user:
             return Refused(Refusal.TOO_MANY, config.active_per_user)
         start, resets_at = self.day()
-        override = await self._store.usage.daily_limit_of(user_id)
-        per_user = config.daily_per_user if override is None else override
+        per_user = await self._daily_limit(user_id)
         usage = self._store.usage
         if per_user and await usage.started_since(start, user_id=user_id) >= per_user:
             return Refused(Refusal.USER_DAILY, per_user, resets_at)
         if config.daily_per_chat and await usage.started_since(start, chat_id=chat_id) >= config.daily_per_chat:
             return Refused(Refusal.CHAT_DAILY, config.daily_per_chat, resets_at)
         return None
+
+    async def _daily_limit(self, user_id: int) -> int:
+        override = await self._store.usage.daily_limit_of(user_id)
+        return self._config.daily_per_user if override is None else override
+
+    async def today(self, user_id: int, chat_id: int | None) -> Usage:
+        """This user's jobs today and the limits that apply to them (and, given a group, the
+        group's count): the same numbers `check` holds them to."""
+        start, resets_at = self.day()
+        admin = self.is_admin(user_id)
+        usage = self._store.usage
+        return Usage(
+            used=await usage.started_since(start, user_id=user_id),
+            limit=0 if admin else await self._daily_limit(user_id),
+            chat_used=await usage.started_since(start, chat_id=chat_id) if chat_id is not None else None,
+            chat_limit=self._config.daily_per_chat, active_limit=0 if admin else self._config.active_per_user,
+            resets_at=resets_at,
+        )  # fmt: skip
 
     def day(self, now: float | None = None) -> tuple[float, datetime]:
         """The start of today (epoch seconds) and of tomorrow, in the operator's time zone."""

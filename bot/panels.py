@@ -6,8 +6,8 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
+from bot.access import Usage
 from bot.domain import Job, JobState, JobView, Picker, Requester
 from bot.i18n import Html
 from bot.i18n import html as say
@@ -169,18 +169,6 @@ def _clip(text: str, limit: int) -> str:
 
 
 # /info
-
-
-@dataclass(frozen=True)
-class Usage:
-    """What /info reports besides the jobs: today's counts and the limits that apply."""
-
-    used: int
-    limit: int  # 0: none
-    chat_used: int | None  # in a group: the chat's count today
-    chat_limit: int
-    active_limit: int
-    resets_at: datetime
 
 
 def message_link(job: Job) -> str | None:

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import panels, replies
+from bot.access import Usage
 from bot.domain import Job, JobState, Picker, Refusal, Refused, Requester
 from bot.profiles import Profile
 from bot.render import parse_panel
@@ -47,7 +48,7 @@ def test_info_lists_jobs_with_links_usage_and_settings() -> None:
         Job(1, -1001234, "supergroup", ANN, "a <fox>", "a fox", state=JobState.RUNNING, progress=40, message_id=55),
         Job(2, 7, "private", ANN, "an owl", "an owl", state=JobState.QUEUED),
     ]
-    usage = panels.Usage(used=3, limit=10, chat_used=None, chat_limit=0, active_limit=5,
+    usage = Usage(used=3, limit=10, chat_used=None, chat_limit=0, active_limit=5,
                          resets_at=now + timedelta(hours=14))  # fmt: skip
     text = panels.info(ANN, jobs, usage, Profile(7, suffix="--chaos 5"), chat_id=-1001234)
     assert '• <a href="https://t.me/c/1234/55">a &lt;fox&gt;</a> – 40%' in text
@@ -55,7 +56,7 @@ def test_info_lists_jobs_with_links_usage_and_settings() -> None:
     assert "<b>Today</b>: 3 jobs · daily limit: 10" in text and "reset at 00:00 (Asia/Shanghai)" in text
     assert "suffix set (shown in a private chat)" in text and "--chaos 5" not in text, "not read out in a group"
     assert "suffix --chaos 5" in panels.info(ANN, [], usage, Profile(7, suffix="--chaos 5"), chat_id=7)
-    empty = panels.info(LI, [], panels.Usage(0, 0, 2, 0, 0, now), Profile(8), chat_id=-5)
+    empty = panels.info(LI, [], Usage(0, 0, 2, 0, 0, now), Profile(8), chat_id=-5)
     assert "没有进行中或等待中的任务" in empty and "每日额度：不限" in empty and "重置" not in empty
 
 

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.i18n import html
 from bot.media import MediaError
-from bot.panels import Usage, info
+from bot.panels import info
 from bot.prompt import clean_text
 from bot.telegram.context import BotContext
 from bot.telegram.handlers.common import allowed_command, refuse, say, warn, who
@@ -53,18 +53,8 @@ async def info_command(update: Update, context: BotContext) -> None:
         return
     services = context.services
     user, profile = await who(services, message.from_user)
-    access = services.access
-    config = access.config
-    start, resets_at = access.day()
     jobs = await services.store.jobs_in_progress_of(user.user_id)
-    override = await services.store.usage.daily_limit_of(user.user_id)
-    group = message.chat.type != "private"
-    usage = Usage(
-        used=await services.store.usage.started_since(start, user_id=user.user_id),
-        limit=0 if access.is_admin(user.user_id) else (config.daily_per_user if override is None else override),
-        chat_used=await services.store.usage.started_since(start, chat_id=message.chat_id) if group else None,
-        chat_limit=config.daily_per_chat, active_limit=0 if access.is_admin(user.user_id) else config.active_per_user,
-        resets_at=resets_at,
-    )  # fmt: skip
+    group = message.chat_id if message.chat.type != "private" else None
+    usage = await services.access.today(user.user_id, group)
     positions = {job.id: services.jobs.position_of(job.id) for job in jobs}
     say(services, message, info(user, jobs, usage, profile, message.chat_id, positions))
