@@ -21,6 +21,7 @@ from bot.store import Store
 class Pressed(enum.Enum):
     STARTED = "started"
     PICK_REGION = "pick_region"  # Vary (Region): a picker was opened
+    PICKER_BACK = "picker_back"  # Vary (Region) again: the person's open picker was brought back
     BUSY = "busy"  # that button's job is still running (or a Retry of a job that has not failed)
     REFUSED = "refused"  # the operator's lists or limits say no (see `refused`)
     UNKNOWN = "unknown"  # not a key we issued (or from another chat)
@@ -49,8 +50,8 @@ class ButtonService:
         if button.action == REGION_ACTION:  # opening a picker spends nothing, but strangers get none
             if self._access is not None and not await self._access.allowed(requester.user_id, chat_id):
                 return PressOutcome(Pressed.REFUSED, button, Refused(Refusal.NOT_ALLOWED))
-            await self._regions.open(button, requester)
-            return PressOutcome(Pressed.PICK_REGION, button)
+            again = await self._regions.open(button, requester)
+            return PressOutcome(Pressed.PICKER_BACK if again else Pressed.PICK_REGION, button)
         if button.action == RETRY_ACTION:
             return self._outcome(button, await self._jobs.retry(button.job_id or 0, requester, wishes))
         image = await self._store.get_image(button.image_id)

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     http_host: str = "0.0.0.0"
     http_port: int = Field(8080, ge=1, le=65535)
     media_ttl_hours: float = Field(24.0, gt=0, le=24 * 365)
+    # The Draw mask Mini App in groups: its direct link, https://t.me/<bot>/<app> (BotFather /newapp,
+    # its URL set to {PUBLIC_URL}/webapp/region) or https://t.me/<bot> (the bot's Main Mini App).
+    mini_app_link: str | None = None
 
     # Webhook mode (long polling when unset).
     telegram_webhook_url: str | None = None
@@ -62,6 +65,8 @@ class Settings(BaseSettings):
 
     # Telegram pacing (Telegram's documented limits; lower them only if Telegram tells you to).
     progress_edit_interval: float = Field(5.0, ge=0, le=60)
+    group_reply_seconds: float = Field(60.0, gt=0, le=24 * 3600)  # short replies in groups delete themselves
+    picker_timeout_minutes: float = Field(15.0, gt=0, le=7 * 24 * 60)  # an untouched region picker expires
     telegram_chat_interval: float = Field(1.0, ge=0, le=60)
     telegram_group_per_minute: int = Field(20, ge=1, le=1000)
     telegram_global_per_second: int = Field(30, ge=1, le=1000)
@@ -114,6 +119,16 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("mini_app_link")
+    @classmethod
+    def _mini_app_link(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        value = value.strip().rstrip("/")
+        if not re.fullmatch(r"https://t\.me/[A-Za-z][A-Za-z0-9_]{3,31}(/[A-Za-z0-9_]{3,64})?", value):
+            raise ValueError("must be a direct link such as https://t.me/<bot username>/<app short name>")
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -89,6 +89,11 @@ class Job:
         pictures = f"🖼×{len(self.sources)}"
         return f"{pictures} {self.prompt}" if self.prompt else pictures
 
+    @property
+    def links(self) -> tuple[str, ...]:
+        """The image links the person typed (pictures they sent are hosted by the bot: not named)."""
+        return tuple(p.url for p in self.sources if p.url and not p.file_id)
+
 
 @dataclass(frozen=True)
 class Image:
@@ -154,6 +159,7 @@ class Refusal(enum.Enum):
     USER_DAILY = "user_daily"  # the user's daily limit is used up
     CHAT_DAILY = "chat_daily"  # the chat's daily limit is used up
     BUSY = "busy"  # that button's job is still running
+    ADMINS_ONLY = "admins_only"  # an admin command from someone who may use the bot but is no admin
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ in the user's language when the job fails); the mapping is total: any `ImagineEr
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,38 +93,49 @@ _BY_CODE: dict[str, Failure] = {
 
 
 _UNRECOGNIZED = re.compile(r"unrecognized argument\(s\):(.*)", re.IGNORECASE | re.DOTALL)
+# "Failed to download image https://…", "cannot fetch the image url …": a picture upstream could not get.
+_UNFETCHED = re.compile(r"(download|fetch|load|get|access|read|reach)\w*\b.{0,40}\bimage", re.IGNORECASE | re.DOTALL)
+_URL = re.compile(r"https?://[^\s\"'<>`]+")
 
 
-def rejected(message: str) -> Failure:
+def rejected(message: str, links: Sequence[str] = ()) -> Failure:
     """A request Midjourney refused as malformed, in our words: upstream's own text stays in the
-    log, except the parameter names it quotes back from the user's prompt."""
-    found = _UNRECOGNIZED.search(message or "")
+    log, except what it quotes back from the user's own prompt (parameter names, a link they typed).
+    `links` are the image links the person typed; a picture of theirs the bot hosted is not named."""
+    message = message or ""
+    found = _UNRECOGNIZED.search(message)
     names = re.findall(r"`([^`\s]{1,40})`", found.group(1))[:5] if found else []
     if names:
         return Failure(Msg("fail.unknown_params", {"names": ", ".join(names)}), reason="rejected")
+    if _UNFETCHED.search(message):
+        typed = [url.rstrip(".,;:)") for url in _URL.findall(message) if url.rstrip(".,;:)") in links]
+        if typed:
+            return Failure(Msg("fail.link_unreachable", {"url": typed[0]}), reason="picture")
+        return _failure("fail.picture_unreachable", retryable=True, reason="picture")
     return _failure("fail.rejected", reason="rejected")
 
 
-def for_code(code: str, message: str) -> Failure:
+def for_code(code: str, message: str, links: Sequence[str] = ()) -> Failure:
     """A failure reported inside a task (stream line, callback, tasks API)."""
     if code in _BY_CODE:
         return _BY_CODE[code]
     if code == "bad_request":
-        return rejected(message)
+        return rejected(message, links)
     if code in ("cancelled", "canceled"):
         return _failure("fail.cancelled", retryable=True, reason="cancelled")
     # Upstream's words for codes we do not know stay in the operator's log.
     return _failure("fail.upstream", retryable=True, code=code, reason="upstream")
 
 
-def explain(error: ImagineError) -> Failure:
+def explain(error: ImagineError, links: Sequence[str] = ()) -> Failure:
+    """`links`: the image links the person typed (see `rejected`)."""
     if isinstance(error, TaskFailed):
-        return for_code(error.code, error.message)
+        return for_code(error.code, error.message, links)
     if isinstance(error, Misconfigured):
         return Failure(MISCONFIGURED, operator=True, code=error.code, reason="misconfigured")
     if isinstance(error, InvalidRequest):
         if error.code == "bad_request":  # the prompt's own fault, e.g. an unknown --parameter
-            return rejected(error.message)
+            return rejected(error.message, links)
         return _failure("fail.refused", code=error.code, reason="rejected")
     if isinstance(error, QuotaExhausted | Moderated):
         return for_code(error.code, error.message)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import reduce
 
 from bot.access import Usage
 from bot.domain import Job, JobState, JobView, Picker, Requester
@@ -28,13 +29,13 @@ def picker_message(picker: Picker, overlay: bytes | None, draw_url: str | None =
     """The region picker: the overlay, what is chosen, and a toggle per grid cell; with
     `draw_url`, a Mini App button to paint the area freehand instead."""
     lang = picker.owner.lang
-    chosen = ", ".join(str(c) for c in sorted(picker.cells)) or plain_text(lang, "picker.nothing")
+    chosen = cell_list(picker.cells, lang) or plain_text(lang, "picker.nothing")
     if picker.state == "submitted":
         return MessageSpec(body=say(lang, "picker.submitted", chosen=chosen), final=True)
     if picker.state == "painted":
         return MessageSpec(body=say(lang, "picker.painted"), final=True)
-    if picker.state == "cancelled":
-        return MessageSpec(body=say(lang, "picker.closed"), final=True)
+    if picker.state in ("cancelled", "expired"):  # one line, in place of the picture
+        return MessageSpec(body=say(lang, f"picker.{picker.state}", who=_who(picker.owner)), final=True)
     prompt = picker.prompt[:300] if picker.prompt else plain_text(lang, "picker.original")
     body = say(lang, "picker.body", who=_who(picker.owner), chosen=chosen, prompt=prompt)
     if draw_url:
@@ -60,16 +61,24 @@ def picker_message(picker: Picker, overlay: bytes | None, draw_url: str | None =
             KeyButton(plain_text(lang, "picker.cancel"), picker_data(picker.key, "x")),
         )
     )
-    if draw_url:
-        rows.append((KeyButton(plain_text(lang, "picker.draw"), web_app=draw_url),))
+    if draw_url:  # the page itself (a web_app button, private chats) or its t.me direct link (groups)
+        link = draw_url.startswith("https://t.me/")
+        rows.append((KeyButton(plain_text(lang, "picker.draw"), url=draw_url if link else None,
+                               web_app=None if link else draw_url),))  # fmt: skip
     return MessageSpec(body=body, photo=overlay, keyboard=tuple(rows), interactive=True)
+
+
+def cell_list(cells: frozenset[int], lang: str) -> str:
+    """Grid cells as a list in the reader's punctuation: 6, 7, 10 or 6、7、10."""
+    shown = [str(c) for c in sorted(cells)]
+    return reduce(lambda items, item: plain_text(lang, "list.more", items=items, item=item), shown[1:], shown[0]) if shown else ""
 
 
 def selection(cells: frozenset[int], lang: str) -> str:
     """A picker tap's answer (a toast): what is selected now."""
     if not cells:
         return plain_text(lang, "picker.selected_none")
-    return plain_text(lang, "picker.selected", cells=", ".join(str(c) for c in sorted(cells)))
+    return plain_text(lang, "picker.selected", cells=cell_list(cells, lang))
 
 
 # /settings
@@ -104,6 +113,11 @@ def shown(profile: Profile, lang: str, *, private: bool = True) -> Shown:
         suffix=(profile.suffix if private else plain_text(lang, "settings.hidden")) if profile.suffix
         else plain_text(lang, "settings.none"), language=plain_text(lang, "settings.language_name"),
     )  # fmt: skip
+
+
+def settings_pointer(owner: Requester) -> str:
+    """/settings in a group: one line; its button opens the panel in a private chat with the bot."""
+    return say(owner.lang, "settings.pointer", who=_who(owner))
 
 
 def settings_panel(key: str, owner: Requester, profile: Profile, *, private: bool = True) -> MessageSpec:
@@ -209,7 +223,7 @@ def info(
         lines.append(say(lang, "info.chat_today", used=usage.chat_used, limit=limit(usage.chat_limit)))
     lines.append(say(lang, "info.active", active=len(jobs), limit=limit(usage.active_limit)))
     if usage.limit or usage.chat_limit:
-        lines.append(say(lang, "info.resets", time=f"{usage.resets_at:%H:%M}", zone=zone_name(usage.resets_at)))
+        lines.append(say(lang, "info.resets", time=f"{usage.resets_at:%H:%M}", zone=zone_name(usage.resets_at, lang)))
     words = shown(profile, lang, private=chat_id > 0)
     lines.append(say(lang, "info.settings", **{k: v for k, v in vars(words).items() if k != "language"}))
     return "\n".join(lines)

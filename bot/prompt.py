@@ -65,14 +65,19 @@ class Prompt:
         return " ".join([*self.image_urls, self.text]).strip()
 
 
+def _shown(number: float) -> str:
+    """A bound as people write it: 4294967295, not 4.29497e+09; 0.5, not 0.500000."""
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+
+
 def _number(name: str, value: str, low: float, high: float, *, integer: bool = False) -> None:
+    bounds = {"name": name, "low": _shown(low), "high": _shown(high), "value": value}
     try:
         number = int(value) if integer else float(value)
     except ValueError:
-        kind = "prompt.whole_number" if integer else "prompt.number"
-        raise PromptError(kind, name=name, low=f"{low:g}", high=f"{high:g}", value=value) from None
+        raise PromptError("prompt.whole_number" if integer else "prompt.number", **bounds) from None
     if not low <= number <= high:
-        raise PromptError("prompt.range", name=name, low=f"{low:g}", high=f"{high:g}", value=value)
+        raise PromptError("prompt.range", **bounds)
 
 
 def _check_param(name: str, value: str) -> None:
@@ -148,5 +153,6 @@ def parse_prompt(raw: str, *, pictures: int = 0, blend: bool = False) -> Prompt:
         rest = " ".join(rest.split())
     description = _PARAM.sub(" ", rest).strip()
     if not description and not blend and len(urls) + pictures < 2:
-        raise PromptError("prompt.describe_first")
+        # One picture and no words: Midjourney needs text beside a single image prompt.
+        raise PromptError("prompt.image_needs_text" if urls or pictures else "prompt.describe_first")
     return Prompt(text=rest, image_urls=tuple(urls), mode=mode, params=params)

@@ -3,7 +3,9 @@
 Tapping `Vary (Region)` opens a picker: the picture with a numbered 4×4 grid and a toggle button per
 cell. Only the user who opened it may change it; replying to it with text sets the prompt for the
 area. Submit sends `variation_region` with a full-size mask (see `bot.mask`). State lives in
-SQLite, so a picker keeps working across restarts. No Telegram imports: messages go through the
+SQLite, so a picker keeps working across restarts. A person has one open picker per picture: a
+second tap brings that one back (re-posted at the bottom of the chat, its selection kept). A
+cancelled picker, and one left untouched for `idle_timeout`, collapses to a one-line note. No Telegram imports: messages go through the
 `Display` protocol and are drawn by `bot.render`.
 """
 
@@ -13,6 +15,7 @@ import asyncio
 import enum
 import io
 import logging
+import time
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -72,9 +75,14 @@ class RegionService:
         display: Display,
         http: httpx.AsyncClient,
         draw_base: str | None = None,
+        *,
+        draw_link: str | None = None,
+        idle_timeout: float = 900.0,
     ) -> None:
+        self._idle_timeout = idle_timeout
         self._store = store
         self._draw_base = draw_base  # {PUBLIC_URL}/webapp/region when the Mini App can be offered
+        self._draw_link = draw_link  # its direct link (t.me/<bot>/<app>) for groups, when registered
         self._jobs = jobs
         self._display = display
         self._http = http
@@ -83,8 +91,21 @@ class RegionService:
         self._locks = tuple(asyncio.Lock() for _ in range(_LOCKS))
         self._tasks = TaskSet()
 
-    async def open(self, button: Button, owner: Requester) -> None:
-        """Record a picker and post it (in the background: it needs the picture)."""
+    def start(self) -> None:
+        self._tasks.spawn(self._expire_forever(), name="picker-expiry")
+
+    async def open(self, button: Button, owner: Requester) -> bool:
+        """Record a picker and post it (in the background: it needs the picture). True when this
+        person already had one open on this picture: that one is brought back instead."""
+        async with self._lock(f"{button.chat_id}:{button.image_id}:{owner.user_id}"):
+            existing = await self._store.pickers.open_of(button.chat_id, button.image_id, owner.user_id)
+            if existing is not None:
+                self._tasks.spawn(self._bring_back(existing), name=f"picker-{existing.key}")
+                return True
+            await self._open(button, owner)
+            return False
+
+    async def _open(self, button: Button, owner: Requester) -> None:
         picker = Picker(
             key=new_key(),
             chat_id=button.chat_id,
@@ -94,6 +115,25 @@ class RegionService:
         )
         await self._store.pickers.create(picker)
         self._tasks.spawn(self._post(picker), name=f"picker-{picker.key}")
+
+    async def _bring_back(self, picker: Picker) -> None:
+        """Post an open picker again at the bottom of the chat; the old message goes."""
+        if picker.message_id is None:  # still on its way
+            return
+        self._display.show(picker.chat_id, picker.message_id, render.DELETE)
+        await self._post(picker)
+
+    async def _expire_forever(self) -> None:
+        """Abandoned pickers (untouched for `idle_timeout`) close and collapse to a note."""
+        while True:
+            await asyncio.sleep(min(60.0, max(0.5, self._idle_timeout / 4)))
+            try:
+                for picker in await self._store.pickers.idle_since(time.time() - self._idle_timeout):
+                    if await self._store.pickers.close_if_open(picker.key, "expired"):
+                        log.info("region picker %s expired", picker.key)
+                        self._tasks.spawn(self._redraw(replace(picker, state="expired")), name=f"picker-{picker.key}")
+            except Exception:
+                log.exception("could not expire region pickers")
 
     async def _editable(self, key: str, user: Requester) -> Picker | Outcome:
         """The open picker `user` may change, or why not."""
@@ -199,6 +239,10 @@ class RegionService:
         # Redraws run side by side and finish in any order: only the newest state is shown.
         if await self._store.pickers.get(picker.key) != picker:
             return
+        if picker.state in ("cancelled", "expired"):  # a photo cannot become text: a note replaces it
+            self._display.show(picker.chat_id, picker.message_id, render.DELETE)
+            await self._display.post(picker.chat_id, spec, picker.reply_to)
+            return
         self._display.show(picker.chat_id, picker.message_id, spec)
 
     async def _spec(self, picker: Picker) -> render.MessageSpec:
@@ -206,8 +250,13 @@ class RegionService:
             return panels.picker_message(picker, None)
         picture = await self._picture(picker.image_id)
         overlay = await asyncio.to_thread(overlay_jpeg, picture, sorted(picker.cells))
-        # Telegram allows Mini App buttons in private chats only.
-        draw_url = f"{self._draw_base}/{picker.key}" if self._draw_base and picker.chat_id > 0 else None
+        # Telegram allows Mini App (web_app) buttons in private chats only; a group gets the app's
+        # direct link, whose start parameter names the picker (the page still checks who signs).
+        draw_url = None
+        if self._draw_base and picker.chat_id > 0:
+            draw_url = f"{self._draw_base}/{picker.key}"
+        elif self._draw_base and self._draw_link:
+            draw_url = f"{self._draw_link}?startapp={picker.key}"
         return panels.picker_message(picker, overlay, draw_url)
 
     async def page_data(self, key: str) -> tuple[Picker, Image] | None:

@@ -7,7 +7,7 @@ import html
 from datetime import datetime
 
 from bot.domain import Refusal, Refused
-from bot.i18n import Html
+from bot.i18n import CATALOGUES, Html
 from bot.i18n import html as say
 from bot.i18n import text as plain_text
 
@@ -29,6 +29,8 @@ def refusal(refused: Refused, now: datetime, lang: str, user_id: int | None = No
         return plain_text(lang, "refused.too_many")
     if why is Refusal.BUSY:
         return plain_text(lang, "refused.busy")
+    if why is Refusal.ADMINS_ONLY:
+        return plain_text(lang, "refused.admins_only")
     if why in (Refusal.USER_DAILY, Refusal.CHAT_DAILY):
         key = "refused.user_daily" if why is Refusal.USER_DAILY else "refused.chat_daily"
         first = plain_text(lang, key, limit=refused.limit)
@@ -44,12 +46,23 @@ def resets(resets_at: datetime | None, now: datetime, lang: str) -> str:
     if resets_at is None:
         return ""
     left = max(0, int((resets_at - now).total_seconds()) // 60)
-    return plain_text(lang, "refused.resets", time=f"{resets_at:%H:%M}", zone=zone_name(resets_at),
+    return plain_text(lang, "refused.resets", time=f"{resets_at:%H:%M}", zone=zone_name(resets_at, lang),
                       hours=left // 60, minutes=left % 60)  # fmt: skip
 
 
-def zone_name(moment: datetime) -> str:
-    return getattr(moment.tzinfo, "key", None) or moment.tzname() or "UTC"
+def zone_name(moment: datetime, lang: str = "en") -> str:
+    """The time zone as its readers call it: 北京时间 for Asia/Shanghai in Chinese; a zone the
+    catalogue does not name is its IANA name in English and its UTC offset in Chinese."""
+    key = getattr(moment.tzinfo, "key", None) or moment.tzname() or "UTC"
+    named = CATALOGUES[lang].get(f"zone.{key}")
+    if named:
+        return named
+    if lang == "en":
+        return key
+    offset = moment.utcoffset()
+    minutes = int(offset.total_seconds()) // 60 if offset is not None else 0
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60}" + (f":{abs(minutes) % 60:02d}" if minutes % 60 else "")
 
 
 def blend_count(found: int, lang: str) -> str:

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.access import AccessConfig, Stats
 from bot.i18n import Html, html, text
+from bot.replies import zone_name
 from bot.store.usage import AccessEntry
 
 
@@ -65,5 +66,5 @@ def stats(report: Stats, tz: ZoneInfo, lang: str) -> str:
     if report.chats:
         lines.append(html(lang, "admin.stats_chats"))
         lines += [html(lang, "admin.row", name=title, id=cid, count=n) for title, cid, n in report.chats]
-    lines.append(html(lang, "admin.stats_zone", zone=tz.key))
+    lines.append(html(lang, "admin.stats_zone", zone=zone_name(datetime.now(tz), lang)))
     return "\n".join(lines)

@@ -73,6 +73,7 @@ class Services:
         if self.web is not None:
             await self.web.start()
         await self.jobs.start()
+        self.regions.start()
         self.tasks.spawn(prune_forever(self.store), name="prune")
 
     async def close(self) -> None:
@@ -130,7 +131,8 @@ async def build_services(
     draw_base = None
     if settings.public_url and settings.public_url.startswith("https://"):
         draw_base = f"{settings.public_url}{WEBAPP_PATH}"  # Mini Apps must be served over https
-    regions = RegionService(store, jobs, chat, http, draw_base)
+    regions = RegionService(store, jobs, chat, http, draw_base, draw_link=settings.mini_app_link,
+                            idle_timeout=settings.picker_timeout_minutes * 60)  # fmt: skip
     if settings.public_url:
         routes.extend(webapp_routes(regions, profiles, settings.telegram_bot_token.get_secret_value()))
     web = WebServer(settings.http_host, settings.http_port, routes, background) if settings.web_server_needed else None

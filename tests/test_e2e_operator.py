@@ -60,7 +60,7 @@ def test_daily_limit_counts_button_taps_and_spares_admins(
     finished(tg, reply_to(tg, chat["id"], grid.message_id))
     query = tg.press(chat, ANN, grid.message_id, data_of(tg.messages[(chat["id"], grid.message_id)], "U2"))
     answer = str(tg.wait_for(lambda: tg.answers.get(query)).get("text"))
-    assert "daily limit of 2 is used up" in answer and "Asia/Shanghai" in answer, answer
+    assert "daily limit of 2 is used up" in answer and "Beijing time" in answer, answer
     refused = text_of(tg, chat, tg.user_message(chat, ANN, "/imagine fox three"))
     assert "daily limit of 2" in refused and "resets at 00:00" in refused
     assert len(ace.requests) == 2

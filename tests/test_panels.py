@@ -53,7 +53,7 @@ def test_info_lists_jobs_with_links_usage_and_settings() -> None:
     text = panels.info(ANN, jobs, usage, Profile(7, suffix="--chaos 5"), chat_id=-1001234)
     assert '• <a href="https://t.me/c/1234/55">a &lt;fox&gt;</a> – 40%' in text
     assert "an owl" not in text and "… and 1 more in other chats." in text, "a private prompt stays private"
-    assert "<b>Today</b>: 3 jobs · daily limit: 10" in text and "reset at 00:00 (Asia/Shanghai)" in text
+    assert "<b>Today</b>: 3 jobs · daily limit: 10" in text and "reset at 00:00 (Beijing time)" in text
     assert "suffix set (shown in a private chat)" in text and "--chaos 5" not in text, "not read out in a group"
     assert "suffix --chaos 5" in panels.info(ANN, [], usage, Profile(7, suffix="--chaos 5"), chat_id=7)
     empty = panels.info(LI, [], Usage(0, 0, 2, 0, 0, now), Profile(8), chat_id=-5)
@@ -63,7 +63,7 @@ def test_info_lists_jobs_with_links_usage_and_settings() -> None:
 def test_picker_in_its_owners_language() -> None:
     picker = Picker("AbCdEfGh123", -5, "img", LI, message_id=9, cells=frozenset({2, 3}), prompt="<猫>")
     spec = panels.picker_message(picker, b"overlay")
-    assert "已选：2, 3" in spec.body and "&lt;猫&gt;" in spec.body
+    assert "已选：2、3" in spec.body and "&lt;猫&gt;" in spec.body
     assert _labels(spec)[4] == ["全选", "清除"] and _labels(spec)[5] == ["🚀 提交", "✖️ 取消"]
 
 
@@ -71,9 +71,9 @@ def test_refusals_and_help_in_both_languages() -> None:
     now = datetime(2026, 11, 27, 21, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
     daily = Refused(Refusal.USER_DAILY, 5, now.replace(hour=0, minute=0) + timedelta(days=1))
     assert replies.refusal(daily, now, "en") == (
-        "Your daily limit of 5 is used up. It resets at 00:00 (Asia/Shanghai), in 2 h 30 min."
+        "Your daily limit of 5 is used up. It resets at 00:00 (Beijing time), in 2 h 30 min."
     )
-    assert replies.refusal(daily, now, "zh") == "你今天的 5 次额度已用完。将于 00:00（Asia/Shanghai）重置，还有 2 小时 30 分钟。"
+    assert replies.refusal(daily, now, "zh") == "你今天的 5 次额度已用完。将于 00:00（北京时间）重置，还有 2 小时 30 分钟。"
     assert "(your id: 42)" in replies.refusal(Refused(Refusal.NOT_ALLOWED), now, "en", 42)
     assert replies.help_text("zh", "fox_bot").startswith("🎨 <b>Telegram 里的 Midjourney</b> — @fox_bot")
     assert "this bot draws" in replies.help_text("en")

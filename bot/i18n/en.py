@@ -34,6 +34,7 @@ MESSAGES: dict[str, str] = {
     "job.no_prompt": "(no prompt)",
     "job.aside": " ({text})",
     "job.went_wrong": "Something went wrong.",
+    "list.more": "{items}, {item}",
     # --- buttons -----------------------------------------------------------------------------
     "label.retry": "🔁 Retry",
     "label.cancel": "✖ Cancel",
@@ -51,12 +52,13 @@ MESSAGES: dict[str, str] = {
     # --- answers to taps (plain) ---------------------------------------------------------------
     "tap.expired": "This button is no longer valid.",
     "tap.pick_region": "Pick the squares to repaint.",
+    "tap.picker_back": "Your picker for this picture is open: here it is again.",
     "tap.busy": "{label} is already in progress.",
     "tap.started": "{label}: on it!",
     "tap.went_wrong": "Something went wrong. Please try again.",
     "tap.cancelled": "Cancelled.",
     "tap.cancel_not_yours": "Only {owner} can cancel this job.",
-    "tap.cancel_too_late": "It is already with Midjourney and can't be cancelled any more.",
+    "tap.cancel_too_late": "Already started — it can't be cancelled.",
     "tap.suggestion": "Imagining prompt {n}…",
     "tap.settings_not_yours": "These are {owner}'s settings. Send /settings for yours.",
     "tap.saved": "Saved.",
@@ -66,7 +68,9 @@ MESSAGES: dict[str, str] = {
     "picker.nothing": "nothing yet",
     "picker.original": "the original prompt",
     "picker.submitted": "🖌 <b>Vary (Region)</b>: submitted areas {chosen}.",
-    "picker.closed": "🖌 <b>Vary (Region)</b>: cancelled.",
+    "picker.cancelled": "🖌 <b>Vary (Region)</b> for {who}: cancelled.",
+    "picker.expired": "🖌 <b>Vary (Region)</b> for {who}: closed after a while without taps. Tap Vary (Region) "
+    "again to pick an area.",
     "picker.all": "Select all",
     "picker.clear": "Clear",
     "picker.submit": "🚀 Submit",
@@ -82,6 +86,9 @@ MESSAGES: dict[str, str] = {
     "draw.title": "Vary (Region)",
     "draw.instruction": "Paint over the part to change, then tap Repaint.",
     "draw.brush": "Brush",
+    "draw.box": "Box",
+    "draw.tool": "Paint with",
+    "draw.size": "Brush size",
     "draw.undo": "Undo",
     "draw.clear": "Clear",
     "draw.prompt": "What goes there? (optional)",
@@ -136,6 +143,7 @@ MESSAGES: dict[str, str] = {
     # --- refusals (plain) -------------------------------------------------------------------------
     "refused.too_many": "You already have several pictures in progress. Please wait for one to finish.",
     "refused.busy": "That is already in progress.",
+    "refused.admins_only": "Only the bot's admins can do that.",
     "refused.user_daily": "Your daily limit of {limit} is used up.",
     "refused.chat_daily": "This chat's daily limit of {limit} is used up.",
     "refused.joined": "{first} {second}",
@@ -155,6 +163,8 @@ MESSAGES: dict[str, str] = {
     "prompt.plain_links": "Image links must be plain http(s) URLs.",
     "prompt.one_speed": "Choose one of --fast, --relax or --turbo.",
     "prompt.describe_first": "Describe the picture before the --parameters, e.g. /imagine a red fox in snow --ar 3:2",
+    "prompt.image_needs_text": "One picture needs some words too: say what to make of it, for example "
+    "“/imagine https://example.com/fox.jpg as a watercolour painting”. Two or more pictures need no words.",
     "prompt.no_links": "A suffix cannot hold image links.",
     "prompt.no_speed": "Set the speed with /fast, /relax or /turbo, not in the suffix.",
     "prompt.suffix_too_long": "The suffix may be at most {limit} characters.",
@@ -182,6 +192,9 @@ MESSAGES: dict[str, str] = {
     "fail.timeout": "Midjourney took too long to draw this. Please try again.",
     "fail.unknown_params": "Midjourney does not know these parameters: {names}. Please check the prompt.",
     "fail.rejected": "Midjourney could not do this request. Please check the prompt and its --parameters.",
+    "fail.link_unreachable": "Midjourney could not fetch the image link {url}. Please use a direct link to a "
+    "public JPG, PNG or WebP file.",
+    "fail.picture_unreachable": "Midjourney could not fetch your picture. Please send it again.",
     "fail.refused": "Midjourney refused this request. Please check the prompt and its --parameters.",
     "fail.cancelled": "Midjourney cancelled this task. Please try again.",
     "fail.upstream": "Midjourney could not draw this. Please try again.",
@@ -258,6 +271,8 @@ MESSAGES: dict[str, str] = {
     "Prompt suffix: <b>{suffix}</b>\n\n"
     "<i>Defaults apply only where your prompt sets nothing. "
     "<code>/prefer suffix &lt;text&gt;</code> sets the suffix.</i>",
+    "settings.pointer": "⚙️ {who}, your settings open in our private chat:",
+    "settings.open": "⚙️ Open my settings",
     "settings.auto": "Auto",
     "settings.none": "none",
     "settings.hidden": "set (shown in a private chat)",
@@ -304,4 +319,22 @@ MESSAGES: dict[str, str] = {
     "info.resets": "Limits reset at {time} ({zone}).",
     "info.settings": "<b>Settings</b>: {speed} · version {version} · aspect ratio {ar} · stylize {stylize} · "
     "raw style {raw} · translate {translate} · notify {notify} · suffix {suffix}",
+    # --- time zones as people name them (plain; others: the IANA name, or UTC±h in Chinese) ---
+    "zone.Asia/Shanghai": "Beijing time",
+    "zone.Asia/Chongqing": "Beijing time",
+    "zone.Asia/Harbin": "Beijing time",
+    "zone.PRC": "Beijing time",
+    "zone.Asia/Hong_Kong": "Hong Kong time",
+    "zone.Asia/Macau": "Macau time",
+    "zone.Asia/Taipei": "Taipei time",
+    "zone.Asia/Singapore": "Singapore time",
+    "zone.Asia/Tokyo": "Tokyo time",
+    "zone.Asia/Seoul": "Seoul time",
+    "zone.UTC": "UTC",
+    "zone.Etc/UTC": "UTC",
+    "zone.Europe/London": "London time",
+    "zone.Europe/Berlin": "Berlin time",
+    "zone.Europe/Moscow": "Moscow time",
+    "zone.America/New_York": "New York time",
+    "zone.America/Los_Angeles": "Los Angeles time",
 }

@@ -33,6 +33,7 @@ MESSAGES: dict[str, str] = {
     "job.no_prompt": "（无提示词）",
     "job.aside": "（{text}）",
     "job.went_wrong": "出了点问题。",
+    "list.more": "{items}、{item}",
     # --- buttons ---------------------------------------------------------------------------------
     "label.retry": "🔁 重试",
     "label.cancel": "✖ 取消",
@@ -50,12 +51,13 @@ MESSAGES: dict[str, str] = {
     # --- answers to taps ---------------------------------------------------------------------------
     "tap.expired": "这个按钮已失效。",
     "tap.pick_region": "请选择要重绘的方格。",
+    "tap.picker_back": "你对这张图片的选区还开着，已重新发到下面。",
     "tap.busy": "{label} 正在进行中。",
     "tap.started": "{label}：马上开始！",
     "tap.went_wrong": "出了点问题，请重试。",
     "tap.cancelled": "已取消。",
     "tap.cancel_not_yours": "只有 {owner} 可以取消这个任务。",
-    "tap.cancel_too_late": "任务已交给 Midjourney，无法再取消。",
+    "tap.cancel_too_late": "已经开始了，无法取消。",
     "tap.suggestion": "正在用第 {n} 条提示词画图…",
     "tap.settings_not_yours": "这是 {owner} 的设置。发送 /settings 打开你自己的设置。",
     "tap.saved": "已保存。",
@@ -65,7 +67,8 @@ MESSAGES: dict[str, str] = {
     "picker.nothing": "尚未选择",
     "picker.original": "原提示词",
     "picker.submitted": "🖌 <b>局部重绘</b>：已提交区域 {chosen}。",
-    "picker.closed": "🖌 <b>局部重绘</b>：已取消。",
+    "picker.cancelled": "🖌 {who} 的<b>局部重绘</b>：已取消。",
+    "picker.expired": "🖌 {who} 的<b>局部重绘</b>：长时间没有操作，已关闭。需要时请再点一次“局部重绘”。",
     "picker.all": "全选",
     "picker.clear": "清除",
     "picker.submit": "🚀 提交",
@@ -81,6 +84,9 @@ MESSAGES: dict[str, str] = {
     "draw.title": "局部重绘",
     "draw.instruction": "涂抹要修改的部分，然后点“重绘”。",
     "draw.brush": "画笔",
+    "draw.box": "方框",
+    "draw.tool": "绘制工具",
+    "draw.size": "画笔大小",
     "draw.undo": "撤销",
     "draw.clear": "清除",
     "draw.prompt": "这里画什么？（可选）",
@@ -115,7 +121,7 @@ MESSAGES: dict[str, str] = {
     "error.went_wrong": "⚠️ 出了点问题，请重试。",
     "help": "🎨 <b>Telegram 里的 Midjourney</b> — {name} 会画出你描述的画面。\n\n"
     "<code>/imagine 雪地里的一只红狐狸 --ar 3:2</code> 生成一张四宫格。\n"
-    "点 <b>U1–U4</b> 放大其中一张，<b>V1–V4</b> 生成变体，🔄 重新生成。\n"
+    "点 <b>U1–U4</b> 放大其中一张，<b>V1–V4</b> 生成变化，🔄 重新生成。\n"
     "放大后的图片还有放大、变化、扩图和平移按钮。\n"
     "<code>--ar</code>、<code>--v</code>、<code>--chaos</code>、<code>--no</code>、"
     "<code>--fast</code>/<code>--relax</code>/<code>--turbo</code> 等参数与 Midjourney 相同；"
@@ -129,6 +135,7 @@ MESSAGES: dict[str, str] = {
     "help.this_bot": "本机器人",
     # --- refusals ---------------------------------------------------------------------------------
     "refused.too_many": "你已有多张图片在生成中，请等其中一张完成。",
+    "refused.admins_only": "只有机器人的管理员可以这样做。",
     "refused.busy": "这个操作正在进行中。",
     "refused.user_daily": "你今天的 {limit} 次额度已用完。",
     "refused.chat_daily": "本群今天的 {limit} 次额度已用完。",
@@ -147,6 +154,8 @@ MESSAGES: dict[str, str] = {
     "prompt.too_many_images": "一条提示词最多 {limit} 张图片，我找到了 {found} 张。",
     "prompt.plain_links": "图片链接必须是普通的 http(s) 网址。",
     "prompt.one_speed": "--fast、--relax、--turbo 只能选一个。",
+    "prompt.image_needs_text": "只有一张图片时还需要写几个字，说明想把它变成什么，例如"
+    "“/imagine https://example.com/fox.jpg 水彩画风格”。两张及以上图片可以不写文字。",
     "prompt.describe_first": "请在 --参数 之前描述画面，例如 /imagine 雪地里的一只红狐狸 --ar 3:2",
     "prompt.no_links": "后缀不能包含图片链接。",
     "prompt.no_speed": "请用 /fast、/relax 或 /turbo 设置速度，不要写在后缀里。",
@@ -174,6 +183,8 @@ MESSAGES: dict[str, str] = {
     "fail.disabled": "机器人的 Midjourney 访问已被停用，请告知机器人管理员。",
     "fail.timeout": "Midjourney 绘制耗时过长，请重试。",
     "fail.unknown_params": "Midjourney 不认识这些参数：{names}。请检查提示词。",
+    "fail.link_unreachable": "Midjourney 无法获取图片链接 {url}。请使用公开的 JPG、PNG 或 WebP 图片文件的直链。",
+    "fail.picture_unreachable": "Midjourney 无法获取你的图片，请重新发送。",
     "fail.rejected": "Midjourney 无法执行这个请求。请检查提示词和 --参数。",
     "fail.refused": "Midjourney 拒绝了这个请求。请检查提示词和 --参数。",
     "fail.cancelled": "Midjourney 取消了这个任务，请重试。",
@@ -246,6 +257,8 @@ MESSAGES: dict[str, str] = {
     "语言：<b>{language}</b>\n"
     "提示词后缀：<b>{suffix}</b>\n\n"
     "<i>默认值只在提示词未设置时生效。<code>/prefer suffix &lt;文字&gt;</code> 设置后缀。</i>",
+    "settings.pointer": "⚙️ {who}，你的设置在与我的私聊中打开：",
+    "settings.open": "⚙️ 打开我的设置",
     "settings.auto": "自动",
     "settings.none": "无",
     "settings.hidden": "已设置（私聊中可见）",
@@ -289,4 +302,22 @@ MESSAGES: dict[str, str] = {
     "info.resets": "额度将于 {time}（{zone}）重置。",
     "info.settings": "<b>设置</b>：{speed} · 版本 {version} · 比例 {ar} · 风格化 {stylize} · Raw 风格 {raw} · "
     "翻译 {translate} · 提醒 {notify} · 后缀 {suffix}",
+    # --- time zones as people name them (plain; others: the IANA name, or UTC±h in Chinese) ---
+    "zone.Asia/Shanghai": "北京时间",
+    "zone.Asia/Chongqing": "北京时间",
+    "zone.Asia/Harbin": "北京时间",
+    "zone.PRC": "北京时间",
+    "zone.Asia/Hong_Kong": "香港时间",
+    "zone.Asia/Macau": "澳门时间",
+    "zone.Asia/Taipei": "台北时间",
+    "zone.Asia/Singapore": "新加坡时间",
+    "zone.Asia/Tokyo": "东京时间",
+    "zone.Asia/Seoul": "首尔时间",
+    "zone.UTC": "协调世界时（UTC）",
+    "zone.Etc/UTC": "协调世界时（UTC）",
+    "zone.Europe/London": "伦敦时间",
+    "zone.Europe/Berlin": "柏林时间",
+    "zone.Europe/Moscow": "莫斯科时间",
+    "zone.America/New_York": "纽约时间",
+    "zone.America/Los_Angeles": "洛杉矶时间",
 }

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from bot.domain import Job, JobView
+from bot.domain import Job, JobState, JobView
 from bot.jobs.ports import Notifier
 from bot.store import Store
 from bot.tasks import TaskSet
@@ -35,6 +35,7 @@ class Messages:
         self._pending: dict[int, asyncio.Future[int | None]] = {}
         self._known: dict[int, int] = {}  # job id → message id, for jobs whose message came late
         self._ending: set[int] = set()  # jobs whose final state is on its way: no more progress
+        self._queued_as: dict[int, JobState] = {}  # the state a first message still waiting will show
 
     def announce(self, job: Job, position: int | None) -> None:
         """Send the job's first message in the background (a reply to the request)."""
@@ -58,11 +59,12 @@ class Messages:
         if message_id is None:
             await self._unsent(job)
             return
+        shown = self._queued_as.pop(job.id, job.state)
         await self._store.first_message(job.id, message_id)
         latest = await self._store.get_job(job.id)
         if latest is None or latest.state.finished:
             self._known.pop(job.id, None)
-        elif job.id not in self._ending and latest.state != job.state:  # catch up
+        elif job.id not in self._ending and latest.state != shown:  # catch up
             self._notifier.update(JobView(replace(latest, message_id=message_id)))
 
     def fill(self, job: Job) -> Job:
@@ -82,10 +84,17 @@ class Messages:
         return self.fill(job)
 
     def update(self, view: JobView) -> bool:
-        """Show a job's state on its message, if the message exists yet (True when it does)."""
+        """Show a job's state on its message (True when it will be shown). A first message still
+        waiting for the chat's pacing is made to show it when it goes out: a job submitted meanwhile
+        never appears with ✖ Cancel."""
         job = self.fill(view.job)
-        if job.message_id is None or job.id in self._ending:
+        if job.id in self._ending:
             return False
+        if job.message_id is None:
+            if job.id not in self._pending or not self._notifier.update(replace(view, job=job)):
+                return False
+            self._queued_as[job.id] = job.state
+            return True
         self._notifier.update(replace(view, job=job))
         return True
 
@@ -95,4 +104,5 @@ class Messages:
 
     def forget(self, job_id: int) -> None:
         self._known.pop(job_id, None)
+        self._queued_as.pop(job_id, None)
         self._ending.discard(job_id)

@@ -42,7 +42,7 @@ class Results:
             error = result.error
             code, message = (error.code, error.message) if error else ("unknown", "")
             await self.fail(
-                job, for_code(code, message), detail=f"task {code}: {message} (trace_id {result.trace_id})"
+                job, for_code(code, message, job.links), detail=f"task {code}: {message} (trace_id {result.trace_id})"
             )
             return None
         if result.is_final:

@@ -94,7 +94,7 @@ class Runner:
         except ConnectionLost as exc:  # the answer broke off; the task may be running upstream
             await self._lost(job, exc)
         except ImagineError as exc:
-            await self._results.fail(job, explain(exc), cause=exc)
+            await self._results.fail(job, explain(exc, job.links), cause=exc)
         except TimeoutError:
             await self._results.fail(job, DEADLINE)
 
@@ -109,7 +109,7 @@ class Runner:
             await self._retry_later(job, self._config.unavailable_backoff)
         else:  # nothing reached upstream when NotSent: failing (with Retry) cannot double-charge
             self._retried_5xx.discard(job.id)
-            await self._results.fail(job, explain(exc), cause=exc)
+            await self._results.fail(job, explain(exc, job.links), cause=exc)
 
     async def _lost(self, job: Job, exc: ConnectionLost) -> None:
         """The answer broke off: follow the task if its id is known, else look for it upstream.

@@ -12,12 +12,12 @@ from bot.store.tables import Tables
 class PickerTable(Tables):
     async def create(self, picker: Picker) -> None:
         await self._write(
-            "INSERT INTO pickers (key, chat_id, message_id, reply_to, image_id, owner_id, owner_name, owner_lang, cells,"
-            " prompt, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO pickers (key, chat_id, message_id, reply_to, image_id, owner_id, owner_name, owner_username,"
+            " owner_lang, cells, prompt, state, created_at, touched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 picker.key, picker.chat_id, picker.message_id, picker.reply_to, picker.image_id, picker.owner.user_id,
-                picker.owner.first_name, picker.owner.lang, cells_text(picker.cells), picker.prompt, picker.state,
-                time.time(),
+                picker.owner.first_name, picker.owner.username, picker.owner.lang, cells_text(picker.cells),
+                picker.prompt, picker.state, time.time(), time.time(),
             ),
         )  # fmt: skip
 
@@ -31,8 +31,31 @@ class PickerTable(Tables):
         )
         return picker_from(row) if row else None
 
+    async def open_of(self, chat_id: int, image_id: str, owner_id: int) -> Picker | None:
+        """The picker this person already has open on this picture in this chat, if any."""
+        row = await self._one(
+            "SELECT * FROM pickers WHERE image_id = ? AND owner_id = ? AND chat_id = ? AND state = 'open'"
+            " ORDER BY created_at DESC LIMIT 1",
+            (image_id, owner_id, chat_id),
+        )
+        return picker_from(row) if row else None
+
+    async def idle_since(self, before: float, limit: int = 100) -> list[Picker]:
+        """Open pickers nobody has touched since `before` (abandoned: they expire)."""
+        rows = await self._all(
+            "SELECT * FROM pickers WHERE state = 'open' AND touched_at < ? ORDER BY touched_at LIMIT ?", (before, limit)
+        )
+        return [picker_from(row) for row in rows]
+
     async def save(self, picker: Picker) -> None:
         await self._write(
-            "UPDATE pickers SET message_id = ?, cells = ?, prompt = ?, state = ? WHERE key = ?",
-            (picker.message_id, cells_text(picker.cells), picker.prompt, picker.state, picker.key),
+            "UPDATE pickers SET message_id = ?, cells = ?, prompt = ?, state = ?, touched_at = ? WHERE key = ?",
+            (picker.message_id, cells_text(picker.cells), picker.prompt, picker.state, time.time(), picker.key),
         )
+
+    async def close_if_open(self, key: str, state: str) -> bool:
+        """Close a picker that is still open (expired, replaced); False when it was closed meanwhile."""
+        _, changed = await self._write(
+            "UPDATE pickers SET state = ?, touched_at = ? WHERE key = ? AND state = 'open'", (state, time.time(), key)
+        )
+        return changed > 0

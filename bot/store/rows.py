@@ -63,7 +63,8 @@ def picker_from(row: aiosqlite.Row) -> Picker:
     cells = frozenset(int(c) for c in row["cells"].split(",") if c)
     return Picker(
         key=row["key"], chat_id=row["chat_id"], message_id=row["message_id"], reply_to=row["reply_to"],
-        image_id=row["image_id"], owner=Requester(row["owner_id"], row["owner_name"], lang=row["owner_lang"]), cells=cells,
+        image_id=row["image_id"], cells=cells,
+        owner=Requester(row["owner_id"], row["owner_name"], row["owner_username"], lang=row["owner_lang"]),
         prompt=row["prompt"], state=row["state"],
     )  # fmt: skip
 

@@ -174,4 +174,13 @@ MIGRATIONS: Sequence[str] = (
         created_at REAL NOT NULL
     );
     """,
+    # 8: pickers keep their owner's username (shown the same way every time) and when they were last
+    # touched (an abandoned one expires); one open picker per person and picture
+    """
+    ALTER TABLE pickers ADD COLUMN owner_username TEXT;
+    ALTER TABLE pickers ADD COLUMN touched_at REAL;
+    UPDATE pickers SET touched_at = created_at;
+    CREATE INDEX pickers_open ON pickers(state, touched_at);
+    CREATE INDEX pickers_owner ON pickers(image_id, owner_id, chat_id);
+    """,
 )

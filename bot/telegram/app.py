@@ -20,11 +20,11 @@ from bot.config import Settings
 from bot.i18n import text
 from bot.services import build_services
 from bot.telegram.albums import AlbumCollector
+from bot.telegram.briefs import Briefs
 from bot.telegram.context import BotApplication, BotContext, Wing
 from bot.telegram.files import telegram_fetch
 from bot.telegram.handlers import register
 from bot.telegram.notifier import TelegramNotifier
-from bot.telegram.refusals import RefusalGate
 from bot.telegram.request import TelegramRequest
 from bot.telegram.sender import Limits
 from bot.telegram.webhook import webhook_route
@@ -122,7 +122,7 @@ async def start_services(application: BotApplication, settings: Settings) -> Non
     )
     assert isinstance(notifier, TelegramNotifier)
     wing = Wing(core=core, notifier=notifier, albums=AlbumCollector(settings.album_wait_seconds),
-                refusals=RefusalGate(), webhook_secret=webhook_secret)  # fmt: skip
+                briefs=Briefs(notifier, settings.group_reply_seconds), webhook_secret=webhook_secret)  # fmt: skip
     application.bot_data["services"] = wing
     await _command_menus(application, settings)
     await core.start()
@@ -152,6 +152,7 @@ async def stop_services(application: BotApplication) -> None:
     if not isinstance(wing, Wing):
         return
     await wing.albums.aclose()
+    await wing.briefs.aclose()
     await wing.core.regions.aclose()
     await wing.core.jobs.stop()
     await wing.notifier.aclose()

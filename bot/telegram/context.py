@@ -17,8 +17,8 @@ from bot.services import Services
 from bot.store import Store
 from bot.suggestions import Suggestions
 from bot.telegram.albums import AlbumCollector
+from bot.telegram.briefs import Briefs
 from bot.telegram.notifier import TelegramNotifier
-from bot.telegram.refusals import RefusalGate
 
 
 @dataclass
@@ -28,7 +28,7 @@ class Wing:
     core: Services
     notifier: TelegramNotifier
     albums: AlbumCollector
-    refusals: RefusalGate
+    briefs: Briefs
     webhook_secret: str | None = None
     _titles: dict[int, str] = field(default_factory=dict)
 

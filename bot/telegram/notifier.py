@@ -120,11 +120,16 @@ class TelegramNotifier:
             self._sender.awaiting_result(job.chat_id, message_id, True)
         return message_id
 
-    def update(self, view: JobView) -> None:
-        """Show a job's newest state soon; older pending states of that message are dropped."""
+    def update(self, view: JobView) -> bool:
+        """Show a job's newest state soon; older pending states of that message are dropped. A
+        first message still waiting for the chat's pacing goes out showing it (a job submitted
+        meanwhile never goes out with ✖ Cancel); False when that message is already on its way."""
         job = view.job
         if job.message_id is not None:
             self.show(job.chat_id, job.message_id, message_for(view), job.reply_to)
+            return True
+        first = self._first.get(job.id)
+        return first is not None and self._sender.upgrade(job.chat_id, first[0], message_for(view))
 
     async def post(self, chat_id: int, spec: MessageSpec, reply_to: int | None = None) -> int:
         """Send a new message and return its id once Telegram has it."""
@@ -170,9 +175,9 @@ class TelegramNotifier:
             return
         self._sender.edit(image.chat_id, image.message_id, None, keyboard(image, buttons, image.lang))
 
-    def say(self, chat_id: int, text: str, reply_to: int | None = None) -> None:
+    def say(self, chat_id: int, text: str, reply_to: int | None = None, keyboard: Keyboard = ()) -> None:
         """A short HTML reply, paced like everything else; fire and forget."""
-        self._sender.send(chat_id, MessageSpec(text), reply_to, None)
+        self._sender.send(chat_id, MessageSpec(text, keyboard=keyboard), reply_to, None)
 
     async def aclose(self, timeout: float = 5.0) -> None:
         """Give pending final states a moment to go out, then stop the workers."""

@@ -68,6 +68,7 @@ class Send:
     spec: MessageSpec
     reply_to: int | None
     future: asyncio.Future[int] | None
+    started: bool = False  # its call is under way: what it shows can no longer change
 
 
 Operation = Edit | Send
@@ -111,14 +112,15 @@ class Sender:
         return op
 
     def upgrade(self, chat_id: int, op: Send, spec: MessageSpec) -> bool:
-        """Have a new message that has not gone out yet show `spec` instead (a job's result that came
-        before its first message could be sent: one call instead of two); a final goes first.
-        False when the message is already on its way."""
+        """Have a new message that has not gone out yet show `spec` instead: what it shows is the
+        newest state when its call is made, not the one it was queued with (and a job's result that
+        came first becomes that message: one call instead of two); a final goes first. False when
+        the message is already on its way (or sent)."""
         chat = self._chats.get(chat_id)
-        if chat is None or op not in chat.sends:
+        if chat is None or op.started or (op.future is not None and op.future.done()):
             return False
         op.spec = spec
-        if spec.final:
+        if spec.final and op in chat.sends:
             chat.sends.remove(op)
             chat.sends.appendleft(op)
         self._kick(chat)
@@ -244,6 +246,8 @@ class Sender:
                 self._requeue(chat, op)
                 continue
             chat.pacer.record(self._clock())
+            if isinstance(op, Send):
+                op.started = True
             try:
                 shown = await self._perform(chat.id, op)
             except RetryLater as exc:
@@ -251,6 +255,8 @@ class Sender:
                 chat.pacer.ban(exc.seconds, self._clock())
                 if self._global.busy():  # most likely the bot-wide limit: every chat waits
                     self._global.ban(exc.seconds)
+                if isinstance(op, Send):
+                    op.started = False
                 self._requeue(chat, op)
                 continue
             except Exception as exc:  # a failed call must never stop the chat's worker

@@ -1,5 +1,6 @@
-"""The operator's commands: /allow, /deny, /limit, /stats. Non-admins get the same reply as any
-stranger (and never anyone's data)."""
+"""The operator's commands: /allow, /deny, /limit, /stats. Someone who may use the bot but is no
+admin is told that only admins can; a stranger gets a stranger's refusal; nobody else ever gets
+anyone's data."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from telegram import Message, Update
 from bot import reports
 from bot.domain import Refusal, Refused
 from bot.telegram.context import BotContext, Wing
-from bot.telegram.handlers.common import refuse, who
+from bot.telegram.handlers.common import brief, refuse, say, who
 
 
 async def _admin(update: Update, context: BotContext) -> tuple[Wing, Message, str] | None:
@@ -19,13 +20,10 @@ async def _admin(update: Update, context: BotContext) -> tuple[Wing, Message, st
     services = context.services
     person, _ = await who(services, user)
     if user is None or not services.access.is_admin(user.id):
-        refuse(services, message, Refused(Refusal.NOT_ALLOWED), person.lang)
+        allowed = user is not None and await services.access.allowed(user.id, message.chat_id)
+        refuse(services, message, Refused(Refusal.ADMINS_ONLY if allowed else Refusal.NOT_ALLOWED), person.lang)
         return None
     return services, message, person.lang
-
-
-def _say(services: Wing, message: Message, text: str) -> None:
-    services.notifier.say(message.chat_id, text, reply_to=message.message_id)
 
 
 def _target(message: Message, args: list[str]) -> int | None:
@@ -59,16 +57,16 @@ async def _change(update: Update, context: BotContext, *, allowed: bool) -> None
             if _private_only(services, message, lang):
                 return
             access = services.access
-            _say(services, message, reports.entries(await access.entries(), access.config, access.config.tz, lang))
+            say(services, message, reports.entries(await access.entries(), access.config, access.config.tz, lang))
         else:
-            _say(services, message, reports.usage(lang))
+            brief(services, message, reports.usage(lang))
         return
     if not allowed and services.access.is_admin(target):
-        _say(services, message, reports.admin_always(lang))
+        brief(services, message, reports.admin_always(lang))
         return
     assert message.from_user is not None
     await (services.access.allow if allowed else services.access.deny)(target, message.from_user.id)
-    _say(services, message, reports.changed(target, allowed, lang))
+    brief(services, message, reports.changed(target, allowed, lang))
 
 
 async def limit(update: Update, context: BotContext) -> None:
@@ -83,10 +81,10 @@ async def limit(update: Update, context: BotContext) -> None:
         if daily is not None and daily < 0:
             raise ValueError
     except (IndexError, ValueError):
-        _say(services, message, reports.usage(lang))
+        brief(services, message, reports.usage(lang))
         return
     await services.access.set_limit(user_id, daily)
-    _say(services, message, reports.limit_set(user_id, daily, services.access.config.daily_per_user, lang))
+    brief(services, message, reports.limit_set(user_id, daily, services.access.config.daily_per_user, lang))
 
 
 async def stats(update: Update, context: BotContext) -> None:
@@ -96,12 +94,12 @@ async def stats(update: Update, context: BotContext) -> None:
     services, message, lang = found
     if _private_only(services, message, lang):
         return
-    _say(services, message, reports.stats(await services.access.stats(), services.access.config.tz, lang))
+    say(services, message, reports.stats(await services.access.stats(), services.access.config.tz, lang))
 
 
 def _private_only(services: Wing, message: Message, lang: str) -> bool:
     """Reports name people and their usage: they are given in the admin's private chat only."""
     if message.chat.type == "private":
         return False
-    _say(services, message, reports.private_only(lang))
+    brief(services, message, reports.private_only(lang))
     return True

@@ -12,14 +12,21 @@ from telegram.ext import ApplicationHandlerStop
 from bot import replies
 from bot.i18n import html, language_of, text
 from bot.telegram.context import BotContext
-from bot.telegram.handlers.common import who
+from bot.telegram.handlers.common import allowed_command, who
+from bot.telegram.handlers.settings import SETTINGS_START, open_settings
 
 log = logging.getLogger(__name__)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
+    """/start and /help; `/start settings` (the group's /settings button) opens the settings panel."""
     message = update.effective_message
     if message is None:
+        return
+    if message.chat.type == "private" and (context.args or [""])[0] == SETTINGS_START:
+        asked = await allowed_command(update, context)
+        if asked is not None:
+            await open_settings(asked)
         return
     user, _ = await who(context.services, message.from_user)
     context.services.notifier.say(message.chat_id, replies.help_text(user.lang, context.bot.username), message.message_id)

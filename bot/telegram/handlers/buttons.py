@@ -62,6 +62,8 @@ async def _result(query: CallbackQuery, services: Wing, key: str, chat_id: int, 
         await query.answer(text(lang, "tap.expired"))
     elif outcome.result is Pressed.PICK_REGION:
         await query.answer(text(lang, "tap.pick_region"))
+    elif outcome.result is Pressed.PICKER_BACK:
+        await query.answer(text(lang, "tap.picker_back"))
     elif outcome.result is Pressed.REFUSED and outcome.refused is not None:
         await refused(query, services, outcome.refused, user)
     elif outcome.result is Pressed.BUSY:
@@ -79,7 +81,7 @@ async def _cancel(query: CallbackQuery, services: Wing, job_id: int, chat_id: in
         name = owner.first_name if owner else text(user.lang, "picker.its_owner")
         await query.answer(text(user.lang, "tap.cancel_not_yours", owner=name), show_alert=True)
     elif outcome is Cancelled.TOO_LATE:
-        await query.answer(text(user.lang, "tap.cancel_too_late"), show_alert=True)
+        await query.answer(text(user.lang, "tap.cancel_too_late"))  # the next edit takes the button away
     else:
         await query.answer(text(user.lang, "tap.expired"))
 
@@ -115,4 +117,4 @@ async def picker_prompt(update: Update, context: BotContext) -> None:
     )
     if outcome is not None and outcome.answer is Answer.NOT_YOURS and outcome.owner is not None:
         note = text(user.lang, "picker.not_yours", owner=outcome.owner.first_name)
-        services.notifier.say(message.chat_id, replies.plain(note), reply_to=message.message_id)
+        services.briefs.say(message.chat_id, f"⚠️ {replies.plain(note)}", reply_to=message.message_id)

@@ -1,4 +1,7 @@
-"""Small helpers shared by handlers: who is asking (in which language), and how a refusal is said."""
+"""Small helpers shared by handlers: who is asking (in which language), and how replies are said:
+`say` for what stays (help, /info, reports), `brief` for what matters a moment (confirmations,
+warnings; deleted after a minute in groups), `refuse` for refusals (brief too, and a repeat to the
+same person edits their earlier one)."""
 
 from __future__ import annotations
 
@@ -46,18 +49,24 @@ async def who(services: Wing, user: User | None) -> tuple[Requester, Profile]:
 
 
 def say(services: Wing, message: Message, html_text: str) -> None:
-    """A short HTML reply to `message`."""
+    """An HTML reply to `message` that stays."""
     services.notifier.say(message.chat_id, html_text, reply_to=message.message_id)
+
+
+def brief(services: Wing, message: Message, html_text: str) -> None:
+    """An HTML reply that matters a moment: in a group it deletes itself after a minute."""
+    services.briefs.say(message.chat_id, html_text, reply_to=message.message_id)
 
 
 def warn(services: Wing, message: Message, plain_text: str) -> None:
     """A one-line complaint about bad input."""
-    say(services, message, f"⚠️ {replies.plain(plain_text)}")
+    brief(services, message, f"⚠️ {replies.plain(plain_text)}")
 
 
 def refuse(services: Wing, message: Message, refused: Refused, lang: str) -> None:
-    """One short reply saying why nothing was started (unless the group heard it a moment ago)."""
-    if services.refusals.may_reply(message.chat_id, refused):
-        user = message.from_user.id if message.from_user is not None else None
-        text = replies.refusal(refused, datetime.now(services.access.config.tz), lang, user)
-        say(services, message, f"⛔ {replies.plain(text)}")
+    """One short line saying why nothing was started. In a group it goes after a minute, and a
+    second refusal to the same person within it edits the first."""
+    user = message.from_user.id if message.from_user is not None else None
+    text = replies.refusal(refused, datetime.now(services.access.config.tz), lang, user)
+    stranger = refused.why is Refusal.NOT_ALLOWED
+    services.briefs.refuse(message.chat_id, user, f"⛔ {replies.plain(text)}", message.message_id, stranger=stranger)

@@ -17,7 +17,7 @@ from bot.media import MediaError
 from bot.profiles import with_defaults
 from bot.prompt import MAX_IMAGE_URLS, PromptError, parse_prompt
 from bot.telegram.context import BotContext, Wing
-from bot.telegram.handlers.common import refuse, say, warn, who
+from bot.telegram.handlers.common import brief, refuse, warn, who
 from bot.telegram.handlers.pictures import attached, replied
 
 _COMMAND = re.compile(r"^/(imagine|blend)(?:@(\w+))?(?:\s+|$)(.*)$", re.IGNORECASE | re.DOTALL)
@@ -99,7 +99,7 @@ async def start(
         warn(services, message, exc.msg.text(user.lang))
         return
     if name == "imagine" and not argument and not pictures:
-        say(services, message, replies.usage(user.lang))
+        brief(services, message, replies.usage(user.lang))
         return
     try:
         prompt = with_defaults(parse_prompt(argument, pictures=len(pictures), blend=name == "blend"), profile)

@@ -6,20 +6,35 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.i18n import html, text
-from bot.panels import settings_panel
+from bot.panels import settings_panel, settings_pointer
 from bot.profiles import SUFFIX_LIMIT, check_suffix
 from bot.prompt import PromptError, clean_text
+from bot.render import KeyButton
 from bot.telegram.context import BotContext
-from bot.telegram.handlers.common import allowed_command, say, warn
+from bot.telegram.handlers.common import Asked, allowed_command, brief, warn
+
+SETTINGS_START = "settings"  # t.me/<bot>?start=settings opens the panel in a private chat
 
 
 async def settings(update: Update, context: BotContext) -> None:
+    """The panel in a private chat; in a group one short line with a button that opens it there
+    (seven rows of someone's buttons are clutter for everyone else)."""
     asked = await allowed_command(update, context)
     if asked is None:
         return
-    services, message, user, profile = asked.services, asked.message, asked.user, asked.profile
+    services, message, user = asked.services, asked.message, asked.user
+    if message.chat.type != "private" and context.bot.username:
+        link = f"https://t.me/{context.bot.username}?start={SETTINGS_START}"
+        services.briefs.say(message.chat_id, settings_pointer(user), message.message_id,
+                            ((KeyButton(text(user.lang, "settings.open"), url=link),),))  # fmt: skip
+        return
+    await open_settings(asked)
+
+
+async def open_settings(asked: Asked) -> None:
+    services, message, user = asked.services, asked.message, asked.user
     panel = await services.store.panels.create("settings", message.chat_id, user)
-    spec = settings_panel(panel.key, user, profile, private=message.chat.type == "private")
+    spec = settings_panel(panel.key, user, asked.profile, private=message.chat.type == "private")
     services.suggestions.post(panel, spec, message.message_id)
 
 
@@ -31,7 +46,7 @@ async def speed(update: Update, context: BotContext) -> None:
     services, message, user = asked.services, asked.message, asked.user
     mode = (message.text or "/fast").split()[0].lstrip("/").split("@")[0].lower()
     await services.profiles.update(user.user_id, speed=mode)
-    say(services, message, html(user.lang, "speed.set", speed=text(user.lang, f"settings.speed_name.{mode}")))
+    brief(services, message, html(user.lang, "speed.set", speed=text(user.lang, f"settings.speed_name.{mode}")))
 
 
 async def prefer(update: Update, context: BotContext) -> None:
@@ -42,12 +57,12 @@ async def prefer(update: Update, context: BotContext) -> None:
     services, message, user = asked.services, asked.message, asked.user
     args = clean_text(" ".join(context.args or [])).split(" ", 1)
     if not args or args[0].lower() != "suffix":
-        say(services, message, html(user.lang, "prefer.usage"))
+        brief(services, message, html(user.lang, "prefer.usage"))
         return
     raw = args[1].strip() if len(args) > 1 else ""
     if not raw:
         await services.profiles.update(user.user_id, suffix="")
-        say(services, message, html(user.lang, "prefer.cleared"))
+        brief(services, message, html(user.lang, "prefer.cleared"))
         return
     if len(raw) > SUFFIX_LIMIT:
         warn(services, message, PromptError("prompt.suffix_too_long", limit=SUFFIX_LIMIT).msg.text(user.lang))
@@ -58,4 +73,4 @@ async def prefer(update: Update, context: BotContext) -> None:
         warn(services, message, exc.msg.text(user.lang))
         return
     await services.profiles.update(user.user_id, suffix=suffix)
-    say(services, message, html(user.lang, "prefer.set", suffix=suffix))
+    brief(services, message, html(user.lang, "prefer.set", suffix=suffix))

@@ -9,7 +9,7 @@ from bot.media import MediaError
 from bot.panels import info
 from bot.prompt import clean_text
 from bot.telegram.context import BotContext
-from bot.telegram.handlers.common import allowed_command, refuse, say, warn, who
+from bot.telegram.handlers.common import allowed_command, brief, refuse, say, warn, who
 from bot.telegram.handlers.pictures import attached, replied
 
 
@@ -25,7 +25,7 @@ async def describe(update: Update, context: BotContext) -> None:
         warn(services, message, exc.msg.text(user.lang))
         return
     if not pictures:
-        say(services, message, html(user.lang, "describe.usage"))
+        brief(services, message, html(user.lang, "describe.usage"))
         return
     refused = await services.suggestions.describe(message.chat_id, user, pictures[0], message.message_id)
     if refused is not None:
@@ -39,7 +39,7 @@ async def shorten(update: Update, context: BotContext) -> None:
     services, message, user = asked.services, asked.message, asked.user
     prompt = clean_text(" ".join(context.args or []))[:4000]
     if not prompt:
-        say(services, message, html(user.lang, "shorten.usage"))
+        brief(services, message, html(user.lang, "shorten.usage"))
         return
     refused = await services.suggestions.shorten(message.chat_id, user, prompt, message.message_id)
     if refused is not None:
