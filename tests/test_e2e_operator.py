@@ -86,7 +86,7 @@ def test_stats_for_admins_only(tg: FakeTelegram, ace: FakeAceData, make_bot: Cal
     assert "Listed group" in report and str(ANN["id"]) in report
     chat = FakeTelegram.private(ANN)
     snoop = text_of(tg, chat, tg.user_message(chat, ANN, "/stats"))
-    assert "not open to you" in snoop and "Listed group" not in snoop
+    assert "Only the bot's admins can do that." in snoop and "Listed group" not in snoop
     in_group = text_of(tg, LISTED, tg.user_message(LISTED, ADMIN, "/stats"))
     assert "private chat" in in_group and str(ANN["id"]) not in in_group, "no one's usage in front of a group"
 

@@ -28,14 +28,15 @@ def test_settings_prefer_and_speed_commands_shape_the_next_jobs(
     tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
 ) -> None:
     make_bot().start()
-    panel = reply_to(tg, GROUP["id"], tg.user_message(GROUP, ANN, "/settings"))
+    mine = FakeTelegram.private(ANN)  # in a group, /settings points here (test_e2e_busy_group)
+    panel = reply_to(tg, mine["id"], tg.user_message(mine, ANN, "/settings"))
     assert "Settings</b> of @ann" in (panel.text or "") and ["✅ Fast", "Relax", "Turbo"] in labels(panel)
-    query = tg.press(GROUP, BOB, panel.message_id, data_of(panel, "Relax"))
+    query = tg.press(mine, BOB, panel.message_id, data_of(panel, "Relax"))
     tg.wait_for(lambda: query in tg.answers, timeout=10)
     assert tg.answers[query]["show_alert"] and "Ann's settings" in tg.answers[query]["text"]
-    tg.press(GROUP, ANN, panel.message_id, data_of(panel, "Relax"))
+    tg.press(mine, ANN, panel.message_id, data_of(panel, "Relax"))
     panel = _edited(tg, panel, lambda m: ["Fast", "✅ Relax", "Turbo"] in labels(m))
-    tg.press(GROUP, ANN, panel.message_id, data_of(panel, "16:9"))
+    tg.press(mine, ANN, panel.message_id, data_of(panel, "16:9"))
     panel = _edited(tg, panel, lambda m: "Aspect ratio: <b>16:9</b>" in (m.text or ""))
     finished(tg, reply_to(tg, GROUP["id"], tg.user_message(GROUP, ANN, "/imagine a fox")))
     first = imagine_requests(ace, "generate")[-1]
@@ -50,7 +51,7 @@ def test_settings_prefer_and_speed_commands_shape_the_next_jobs(
     sent = imagine_requests(ace, "generate")[-1]
     assert sent["prompt"] == "an owl cinematic --s 250 --chaos 20 --ar 16:9" and sent["mode"] == "turbo"
     assert "cleared" in _reply_text(tg, tg.user_message(GROUP, ANN, "/prefer suffix"))
-    tg.press(GROUP, ANN, panel.message_id, data_of(panel, "✅ 16:9"))  # back to no default aspect ratio
+    tg.press(mine, ANN, panel.message_id, data_of(panel, "✅ 16:9"))  # back to no default aspect ratio
     _edited(tg, panel, lambda m: "Aspect ratio: <b>Auto</b>" in (m.text or ""))
     assert "--ar 16:9" in _reply_text(tg, tg.user_message(GROUP, ANN, "/prefer suffix --ar 16:9"))
     finished(tg, reply_to(tg, GROUP["id"], tg.user_message(GROUP, ANN, "/imagine a heron")))
@@ -58,7 +59,7 @@ def test_settings_prefer_and_speed_commands_shape_the_next_jobs(
     assert "Relax" in _reply_text(tg, tg.user_message(GROUP, ANN, "/relax"))
     finished(tg, reply_to(tg, GROUP["id"], tg.user_message(GROUP, ANN, "/imagine a crane")))
     assert imagine_requests(ace, "generate")[-1]["mode"] == "relax"
-    tg.press(GROUP, ANN, panel.message_id, data_of(tg.messages[(GROUP["id"], panel.message_id)], "中文"))
+    tg.press(mine, ANN, panel.message_id, data_of(tg.messages[(mine["id"], panel.message_id)], "中文"))
     _edited(tg, panel, lambda m: "语言：<b>中文</b>" in (m.text or ""))
     assert _reply_text(tg, tg.user_message(GROUP, ANN, "/imagine a fox --chaos 500")).startswith(
         "⚠️ --chaos 必须在"), "the language chosen in /settings wins over Telegram's"
@@ -152,8 +153,9 @@ def test_notify_me_when_done_sends_the_result_anew(
     tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
 ) -> None:
     make_bot().start()
-    panel = reply_to(tg, GROUP["id"], tg.user_message(GROUP, ANN, "/settings"))
-    tg.press(GROUP, ANN, panel.message_id, data_of(panel, "🔔 Notify when done: off"))
+    mine = FakeTelegram.private(ANN)
+    panel = reply_to(tg, mine["id"], tg.user_message(mine, ANN, "/settings"))
+    tg.press(mine, ANN, panel.message_id, data_of(panel, "🔔 Notify when done: off"))
     _edited(tg, panel, lambda m: ["🔔 Notify when done: on"] in labels(m))
     request = tg.user_message(GROUP, ANN, "/imagine a fox who rings a bell")
     progress = reply_to(tg, GROUP["id"], request)
