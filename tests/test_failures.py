@@ -69,3 +69,15 @@ def test_user_facing_texts() -> None:
         assert "ACEDATA_API" in failure.hint
     assert "configuration text" not in explain(api_error(400, "odd_code", "configuration text")).text
     assert "moderation" in explain(errors.TaskFailed("forbidden", "x")).text
+
+
+def test_an_image_upstream_could_not_fetch_is_named_only_when_typed() -> None:
+    typed = "https://x.test/fox.png"
+    failure = explain(api_error(400, "bad_request", f"Failed to download image {typed}"), (typed,))
+    assert failure.text == f"Midjourney could not fetch the image link {typed}. Please use a direct link to a " \
+        "public JPG, PNG or WebP file."
+    hosted = explain(api_error(400, "bad_request", "Failed to download image https://bot.test/media/abc.jpg"), (typed,))
+    assert hosted.text == "Midjourney could not fetch your picture. Please send it again." and hosted.retryable
+    assert "abc" not in hosted.text, "a link the bot made is not read out"
+    assert "could not fetch" in for_code("bad_request", f"cannot fetch image: {typed}.", (typed,)).text
+    assert "--parameters" in explain(api_error(400, "bad_request", "something else")).text

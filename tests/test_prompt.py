@@ -64,3 +64,22 @@ def test_parameters_typed_on_chinese_keyboards() -> None:
     assert parse_prompt("狐狸：雪地 --ar 3:2").text.startswith("狐狸：雪地"), "the words keep their punctuation"
     assert needs_translation("https://x.test/猫.png 一只狐狸 --ar 3:2")
     assert not needs_translation("https://x.test/猫.png a fox --ar 3:2")
+
+
+def test_one_picture_without_words_and_ranges_in_whole_numbers() -> None:
+    with pytest.raises(PromptError) as lone:
+        parse_prompt("https://x.test/fox.png")
+    assert lone.value.msg.key == "prompt.image_needs_text"
+    with pytest.raises(PromptError) as attached:
+        parse_prompt("", pictures=1)
+    assert attached.value.msg.key == "prompt.image_needs_text"
+    with pytest.raises(PromptError) as params_only:
+        parse_prompt("--ar 3:2")
+    assert params_only.value.msg.key == "prompt.describe_first"
+    assert parse_prompt("https://x.test/a.png https://x.test/b.png").image_urls, "two pictures need no words"
+    with pytest.raises(PromptError) as seed:
+        parse_prompt("a fox --seed abc")
+    assert "from 0 to 4294967295" in str(seed.value)
+    with pytest.raises(PromptError) as iw:
+        parse_prompt("a fox --iw 7")
+    assert "from 0 to 3, not 7" in str(iw.value)

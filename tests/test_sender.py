@@ -125,6 +125,21 @@ async def test_a_result_may_take_the_place_of_its_jobs_first_message_not_yet_sen
     await sender.aclose()
 
 
+async def test_a_first_message_shows_the_newest_state_when_it_goes_out() -> None:
+    """A queued first message (a job's "waiting, ✖ Cancel") that the chat's pacing holds back goes
+    out showing the state its job reached meanwhile, not the one it was queued with."""
+    perform = Recorder()
+    sender = Sender(REAL, perform)
+    sends = [sender.send(1, MessageSpec(f"waiting {n} ✖"), None, None) for n in range(4)]
+    await asyncio.sleep(0.5)
+    assert sender.upgrade(1, sends[3], MessageSpec("job 3 submitted"))
+    assert sender.upgrade(1, sends[3], MessageSpec("job 3 at 40%")), "any number of times until it goes"
+    await settle(10)
+    assert [c.body for c in perform.calls] == ["waiting 0 ✖", "waiting 1 ✖", "waiting 2 ✖", "job 3 at 40%"]
+    assert not sender.upgrade(1, sends[3], MessageSpec("job 3 at 80%")), "sent: an edit's job now"
+    await sender.aclose()
+
+
 async def test_a_message_someone_is_tapping_is_redrawn_at_the_chats_pace() -> None:
     """A picker or a settings panel is not progress: its next state goes as soon as the chat allows
     (1/s), not after the progress interval; states that pile up meanwhile still coalesce."""
