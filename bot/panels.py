@@ -14,6 +14,7 @@ from bot.i18n import Html
 from bot.i18n import html as say
 from bot.i18n import text as plain_text
 from bot.profiles import ASPECTS, STYLIZES, VERSIONS, Profile
+from bot.prompt import english_of
 from bot.render import KeyButton, MessageSpec, mention, panel_data, picker_data, status_of
 from bot.replies import zone_name
 
@@ -234,4 +235,6 @@ def _info_job(job: Job, position: int | None) -> str:
     link = message_link(job)
     shown_title = f'<a href="{link}">{title}</a>' if link else title
     status = status_of(JobView(job, position=position))
-    return say(job.requester.lang, "info.job", link=Html(shown_title), status=status)
+    line = say(job.requester.lang, "info.job", link=Html(shown_title), status=status)
+    english = english_of(job.prompt, job.upstream_prompt)
+    return line + say(job.requester.lang, "job.english", text=_clip(english, 200)) if english else line

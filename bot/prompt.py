@@ -23,6 +23,25 @@ _FULL_WIDTH = str.maketrans("０１２３４５６７８９：．", "0123456789:
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 
 
+def split_prompt(prompt: str) -> tuple[str, str, str]:
+    """(leading image URLs, the words, the --parameters) of a prompt as sent upstream."""
+    words = prompt.split(" ")
+    urls: list[str] = []
+    while words and _URL.match(words[0]):
+        urls.append(words.pop(0))
+    head, sep, tail = f" {' '.join(words)}".partition(" --")
+    return " ".join(urls), head.strip(), f"--{tail}".strip() if sep else ""
+
+
+def english_of(typed: str, sent: str | None) -> str | None:
+    """What Midjourney received in English for a prompt typed in Chinese (Japanese, Korean): the
+    words and --parameters sent, image links left out; None when no translation was made."""
+    if not sent or not needs_translation(typed) or needs_translation(sent):
+        return None
+    _, words, params = split_prompt(sent)
+    return " ".join(p for p in (words, params) if p) or None
+
+
 def needs_translation(prompt: str) -> bool:
     """Whether a prompt (its image URLs aside) holds Chinese, Japanese or Korean text: then AceData
     is asked to translate it (`translation: true`); the URLs and --parameters stay as typed."""

@@ -18,6 +18,7 @@ from bot.domain import Button, Image, Job, JobState, JobView, Requester
 from bot.i18n import CATALOGUES, Html
 from bot.i18n import html as say
 from bot.i18n import text as plain_text
+from bot.prompt import english_of
 
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
@@ -229,8 +230,10 @@ def message_for(view: JobView) -> MessageSpec:
     job = view.job
     lang = job.requester.lang
     if job.state is JobState.DONE and view.image is not None:
+        english = english_of(job.prompt, job.upstream_prompt)
+        sent = say(lang, "job.english", text=_clip(english, 300)) if english else ""
         return MessageSpec(
-            body=headline(job, None, speed=True),
+            body=headline(job, None, CAPTION_LIMIT - len(sent), speed=True) + sent,
             photo=view.image.image_url,
             keyboard=keyboard(view.image, view.buttons, lang),
             final=True,

@@ -1,6 +1,7 @@
 """Chinese and English users, end to end: each person's messages in their Telegram language (or
 the one chosen in /settings), the command menu in both languages, Chinese keyboards' parameters,
-and Chinese prompts sent with `translation: true` unless the person turned it off."""
+and Chinese prompts translated first (the result says what Midjourney received) unless the person
+turned it off."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from tests.fakes import FakeAceData, FakeTelegram
 from tests.harness import BotProcess
 from tests.test_e2e_core import data_of, finished, imagine_requests, reply_to
+from tests.test_e2e_modes import PRODUCTION_PACING
 
 LI = FakeTelegram.user(21, "李", "li", language_code="zh-hans")
 ANN = FakeTelegram.user(22, "Ann", "ann", language_code="en")
@@ -66,17 +68,36 @@ def test_in_a_group_each_message_speaks_its_readers_language(
 def test_a_chinese_prompt_is_translated_upstream_with_its_parameters_intact(
     tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
 ) -> None:
-    make_bot().start()
+    """The words go to AceData's translator first, so that the result (and /info) can say in one
+    line what Midjourney received; links and --parameters are never sent to it. At production
+    pacing. When the translator fails, the prompt goes as typed with `translation: true`."""
+    tg.enforce_limits = True
+    ace.step_delay = 1.0
+    make_bot(**PRODUCTION_PACING).start()
     request = tg.user_message(CHAT, LI, "/imagine 一只在雪地里的红狐狸 ——ar 3：2")
-    grid = finished(tg, reply_to(tg, CHAT["id"], request))
+    progress = reply_to(tg, CHAT["id"], request)
+    info = tg.wait_for(lambda: (lambda t: t if "一只在雪地里的红狐狸" in t else None)(
+        reply_to(tg, CHAT["id"], tg.user_message(CHAT, LI, "/info")).text or ""), timeout=15)  # fmt: skip
+    assert "Midjourney 收到的英文：a red fox in the snow --ar 3:2" in info
+    grid = finished(tg, progress)
     [body] = imagine_requests(ace, "generate")
-    assert body["prompt"] == "一只在雪地里的红狐狸 --ar 3:2" and body["translation"] is True
+    assert body["prompt"] == "a red fox in the snow --ar 3:2" and "translation" not in body
+    assert ace.translate_calls == [{"content": "一只在雪地里的红狐狸"}], "only the words, not the --parameters"
     assert grid.caption is not None and "一只在雪地里的红狐狸 --ar 3:2" in grid.caption
+    assert grid.caption.endswith("\n<i>Midjourney 收到的英文：a red fox in the snow --ar 3:2</i>")
+    ace.translate_fails = True
+    fallback = finished(tg, reply_to(tg, CHAT["id"], tg.user_message(CHAT, LI, "/imagine 猫")))
+    assert imagine_requests(ace, "generate")[-1] == {**imagine_requests(ace, "generate")[-1], "prompt": "猫",
+                                                     "translation": True}  # fmt: skip
+    assert "英文" not in (fallback.caption or "")
+    ace.translate_fails = False
     english = tg.user_message(CHAT, LI, "/imagine a red fox --ar 3:2")
     finished(tg, reply_to(tg, CHAT["id"], english))
-    assert "translation" not in imagine_requests(ace, "generate")[1]
+    assert "translation" not in imagine_requests(ace, "generate")[2] and len(ace.translate_calls) == 2
     panel = reply_to(tg, CHAT["id"], tg.user_message(CHAT, LI, "/settings"))
     tg.press(CHAT, LI, panel.message_id, data_of(panel, "翻译：开"))
     tg.wait_for(lambda: "翻译：关" in str(labels_of(tg.messages[(CHAT["id"], panel.message_id)])), timeout=10)
     finished(tg, reply_to(tg, CHAT["id"], tg.user_message(CHAT, LI, "/imagine 一只狐狸")))
-    assert "translation" not in imagine_requests(ace, "generate")[2], "translation turned off in /settings"
+    last = imagine_requests(ace, "generate")[3]
+    assert last["prompt"] == "一只狐狸" and "translation" not in last, "translation turned off in /settings"
+    assert len(ace.translate_calls) == 2

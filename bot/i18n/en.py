@@ -34,6 +34,7 @@ MESSAGES: dict[str, str] = {
     "job.no_prompt": "(no prompt)",
     "job.aside": " ({text})",
     "job.went_wrong": "Something went wrong.",
+    "job.english": "\n<i>Sent as: {text}</i>",
     "list.more": "{items}, {item}",
     # --- buttons -----------------------------------------------------------------------------
     "label.retry": "🔁 Retry",

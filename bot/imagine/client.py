@@ -313,6 +313,16 @@ class ImagineClient:
         data = await self._post_json(f"{self._base}/midjourney/shorten", {"prompt": prompt}, timeout=120.0)
         return prompt_list(data.get("prompts", data.get("shortened_prompts")))
 
+    async def translate(self, text: str) -> str:
+        """English for a prompt's words (`POST /midjourney/translate` `{content}`). The answer's
+        field is not documented: the first text among `content`, `translation`, `text`, `data`."""
+        data = await self._post_json(f"{self._base}/midjourney/translate", {"content": text}, timeout=30.0)
+        for name in ("content", "translation", "translated", "text", "data", "result"):
+            value = data.get(name)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+        raise Unavailable(200, "malformed", "the translation answer carried no text")
+
     async def upload(self, data: bytes, filename: str, content_type: str) -> str:
         """Host bytes on AceData's file service; returns the public URL."""
         with _translate():

@@ -30,6 +30,7 @@ from bot.jobs.ports import JobConfig, PictureHost
 from bot.jobs.queue import JobQueue
 from bot.jobs.results import Results
 from bot.media import MediaError
+from bot.prompt import clean_text, needs_translation, split_prompt
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,8 @@ class Runner:
             except MediaError as exc:
                 await self._results.fail(job, Failure(exc.msg, retryable=exc.retryable, reason="picture"))
                 return
+        if job.translate and job.upstream_prompt and needs_translation(job.upstream_prompt):
+            job = await self._translated(job)
         await self._queue.gate()
         changes = {"attempts": job.attempts + 1, "started_at": time.time(), "trace_id": None}
         if not await self._store.claim_for_submit(job.id, **changes):
@@ -165,6 +168,22 @@ class Runner:
             job, task_id=submitted.task_id, trace_id=submitted.trace_id or job.trace_id, state=JobState.RUNNING
         )
         await self._follower.follow(job, inbox)
+
+    async def _translated(self, job: Job) -> Job:
+        """The prompt's words in English, so that people can read what Midjourney received; image
+        links and --parameters stay as typed. Kept with the job before its submit (a restart sends
+        the same). If translating fails, the prompt goes as typed with `translation: true`."""
+        assert job.upstream_prompt is not None
+        urls, words, params = split_prompt(job.upstream_prompt)
+        try:
+            english = clean_text(await self._client.translate(words)) if words else ""
+        except ImagineError as exc:
+            log.warning("job %s: could not translate its prompt, sending it with translation: true: %s",
+                        job.id, upstream_detail(exc))  # fmt: skip
+            return job
+        if not english or needs_translation(english):
+            return job
+        return await self._results.set(job, upstream_prompt=" ".join(p for p in (urls, english, params) if p))
 
     async def _host_pictures(self, job: Job) -> Job:
         """Public URLs for the job's pictures, hosted once; the prompt sent is `urls… text`."""

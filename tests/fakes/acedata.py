@@ -199,6 +199,7 @@ class FakeAceData(PromptTools, FakeServer):
         routes[2:2] = [
             Route("/midjourney/describe", self._describe_endpoint, methods=["POST"]),
             Route("/midjourney/shorten", self._shorten_endpoint, methods=["POST"]),
+            Route("/midjourney/translate", self._translate_endpoint, methods=["POST"]),
         ]
         handlers = {HttpError: self._error_handler}
         return Starlette(routes=routes, exception_handlers=handlers)

@@ -1,10 +1,13 @@
-"""The fake AceData's prompt tools: ``POST /midjourney/describe`` and ``/midjourney/shorten``.
+"""The fake AceData's prompt tools: ``POST /midjourney/describe``, ``/midjourney/shorten`` and
+``/midjourney/translate``.
 
 As AceData's reference describes them: describe takes ``{image_url}``, downloads it (it must be a
 public JPG/PNG/WebP; the URL is recorded, so tests can check it never carries the bot token) and
 answers ``{descriptions: [...4]}`` with Midjourney's "1️⃣ …" to "4️⃣ …" marks; shorten takes
 ``{prompt}`` and answers ``{prompts: [...]}``. Both take a few hundred milliseconds, answer 401
-without the token and 400 ``bad_request`` for a missing field, and honour ``fail_next``.
+without the token and 400 ``bad_request`` for a missing field, and honour ``fail_next``. Translate
+takes ``{content}`` and answers ``{content: <English>}`` from a small phrase book (anything else
+becomes a fixed English sentence); ``translate_fails`` makes it answer 500 instead.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from starlette.responses import JSONResponse, Response
 from .images import sniff_image
 
 _MARKS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣")
+PHRASES = {"一只在雪地里的红狐狸": "a red fox in the snow", "一只狐狸": "a fox", "另一只狐狸": "another fox",
+           "国王": "a king", "猫": "a cat"}  # fmt: skip
 
 
 class PromptTools:
@@ -31,10 +36,13 @@ class PromptTools:
     describe_delay: float = 0.2
     describe_calls: list[dict[str, Any]]
     shorten_calls: list[dict[str, Any]]
+    translate_calls: list[dict[str, Any]]
+    translate_fails: bool = False
 
     def _tool_setup(self) -> None:
         self.describe_calls = []
         self.shorten_calls = []
+        self.translate_calls = []
 
     def _authorize(self, request: Request, token: str) -> None: ...
 
@@ -83,3 +91,17 @@ class PromptTools:
         words = prompt.split()
         shorter = [" ".join(words[: max(1, len(words) // n)]) for n in (2, 3, 4)]
         return JSONResponse({"prompts": [f"{mark} {text}" for mark, text in zip(_MARKS, shorter, strict=False)]})
+
+    async def _translate_endpoint(self, request: Request) -> Response:
+        self._authorize(request, self.token)
+        body = await self._read_json(request)
+        content = body.get("content")
+        with self._lock:
+            self.translate_calls.append(body)
+        if not isinstance(content, str) or not content.strip():
+            raise self._bad_request("content is required")
+        if self.translate_fails:
+            return JSONResponse({"success": False, "error": {"code": "api_error", "message": "translator down"}},
+                                status_code=500)  # fmt: skip
+        english = PHRASES.get(content.strip(), "a picture described in another language")
+        return JSONResponse({"content": english})
