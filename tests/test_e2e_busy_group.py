@@ -198,3 +198,5 @@ def test_settings_in_a_group_open_in_a_private_chat(
     private = FakeTelegram.private(ANN)
     panel = reply_to(tg, private["id"], tg.user_message(private, ANN, "/start settings"))
     assert "Settings</b> of @ann" in (panel.text or "") and ["✅ Fast", "Relax", "Turbo"] in labels(panel)
+    ids = reply_to(tg, GROUP["id"], tg.user_message(GROUP, STRANGER, "/id")).text or ""
+    assert ids == f"🆔 Your id: <code>{STRANGER['id']}</code> · this chat: <code>{GROUP['id']}</code>", "how an id is found"

@@ -137,10 +137,11 @@ MESSAGES: dict[str, str] = {
     "Send an album of 2–5 photos with the caption <code>/blend</code> (or reply <code>/blend</code> to one) "
     "to blend them.\n\n"
     "/describe a photo to get four prompts for it, /shorten a long prompt, /info for your jobs and limits, "
-    "/settings for your defaults (speed, version, aspect ratio, language, notifications), "
+    "/settings for your defaults (speed, version, aspect ratio, language, notifications), /id for your id, "
     "<code>/prefer suffix --ar 16:9</code> to end every prompt the same way, /fast, /relax, /turbo.\n"
     "Anyone in the chat may tap the buttons.",
     "help.this_bot": "this bot",
+    "id.yours": "🆔 Your id: <code>{user_id}</code> · this chat: <code>{chat_id}</code>",
     # --- refusals (plain) -------------------------------------------------------------------------
     "refused.too_many": "You already have several pictures in progress. Please wait for one to finish.",
     "refused.busy": "That is already in progress.",
@@ -258,6 +259,7 @@ MESSAGES: dict[str, str] = {
     "cmd.relax": "Use relax mode",
     "cmd.turbo": "Use turbo mode",
     "cmd.help": "How to use the bot",
+    "cmd.id": "Your Telegram id and this chat's (for the bot's admin)",
     "cmd.stats": "Jobs today and this week, failures, busiest users and chats",
     "cmd.allow": "Allow a user or chat (id, or reply); alone: list",
     "cmd.deny": "Refuse a user or chat (id, or reply)",

@@ -130,10 +130,11 @@ MESSAGES: dict[str, str] = {
     "发送照片并配文字 <code>/imagine 描述</code>（或回复一张照片）即为垫图；提示词开头的图片链接也可以。\n"
     "发送 2–5 张照片的相册并配文字 <code>/blend</code>（或回复相册 <code>/blend</code>）即可混图。\n\n"
     "/describe 为照片生成四条提示词，/shorten 精简长提示词，/info 查看你的任务和额度，"
-    "/settings 设置默认值（速度、版本、比例、语言、完成提醒），"
+    "/settings 设置默认值（速度、版本、比例、语言、完成提醒），/id 查看你的 id，"
     "<code>/prefer suffix --ar 16:9</code> 为每条提示词加上相同结尾，/fast、/relax、/turbo 切换速度。\n"
     "群里的任何人都可以点按钮。",
     "help.this_bot": "本机器人",
+    "id.yours": "🆔 你的 id：<code>{user_id}</code> · 本聊天：<code>{chat_id}</code>",
     # --- refusals ---------------------------------------------------------------------------------
     "refused.too_many": "你已有多张图片在生成中，请等其中一张完成。",
     "refused.admins_only": "只有机器人的管理员可以这样做。",
@@ -245,6 +246,7 @@ MESSAGES: dict[str, str] = {
     "cmd.relax": "使用慢速模式",
     "cmd.turbo": "使用极速模式",
     "cmd.help": "使用说明",
+    "cmd.id": "你和本聊天的 Telegram id（供管理员使用）",
     "cmd.stats": "今日和本周的任务、失败、最活跃的用户和群",
     "cmd.allow": "允许用户或群（id 或回复）；单独发送：列表",
     "cmd.deny": "拒绝用户或群（id 或回复）",

@@ -32,7 +32,8 @@ from bot.web import CannotListen
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("imagine", "blend", "describe", "shorten", "settings", "info", "prefer", "fast", "relax", "turbo", "help")
+COMMANDS = ("imagine", "blend", "describe", "shorten", "settings", "info", "prefer", "fast", "relax", "turbo", "id",
+            "help")  # fmt: skip
 ADMIN_COMMANDS = ("stats", "allow", "deny", "limit")
 
 

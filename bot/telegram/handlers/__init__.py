@@ -7,7 +7,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, T
 
 from bot.telegram.context import BotApplication
 from bot.telegram.handlers.admin import allow, deny, limit, stats
-from bot.telegram.handlers.basics import help_command, on_error, only_once, plain_text, unknown_command
+from bot.telegram.handlers.basics import (
+    help_command,
+    id_command,
+    on_error,
+    only_once,
+    plain_text,
+    unknown_command,
+)
 from bot.telegram.handlers.buttons import button, picker_prompt
 from bot.telegram.handlers.imagine import album_item, command
 from bot.telegram.handlers.settings import prefer, settings, speed
@@ -27,6 +34,7 @@ def register(application: BotApplication) -> None:
     new = filters.UpdateType.MESSAGE  # an edited /imagine must not start a second job
     application.add_handler(CommandHandler(["imagine", "blend"], command, filters=new))
     application.add_handler(CommandHandler(["start", "help"], help_command, filters=new))
+    application.add_handler(CommandHandler("id", id_command, filters=new))
     for name, callback in (
         ("allow", allow), ("deny", deny), ("limit", limit), ("stats", stats), ("settings", settings),
         ("prefer", prefer), ("describe", describe), ("shorten", shorten), ("info", info_command),

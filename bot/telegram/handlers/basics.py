@@ -32,6 +32,17 @@ async def help_command(update: Update, context: BotContext) -> None:
     context.services.notifier.say(message.chat_id, replies.help_text(user.lang, context.bot.username), message.message_id)
 
 
+async def id_command(update: Update, context: BotContext) -> None:
+    """/id: the sender's and the chat's ids (what ADMIN_USER_IDS, ALLOWED_* and /allow take); for
+    anyone, strangers included: it is how someone asks for access."""
+    message = update.effective_message
+    if message is None:
+        return
+    user, _ = await who(context.services, message.from_user)
+    said = html(user.lang, "id.yours", user_id=user.user_id, chat_id=message.chat_id)
+    context.services.briefs.say(message.chat_id, said, message.message_id)
+
+
 async def plain_text(update: Update, context: BotContext) -> None:
     """Text without a command in a private chat: how to draw it (groups stay quiet)."""
     message = update.effective_message
