@@ -138,7 +138,7 @@ def test_help_menu_and_privacy_of_logs(
 ) -> None:
     bot = make_bot(LOG_LEVEL="DEBUG").start()
     menu = [c["command"] for c in tg.calls_of("setMyCommands")[0].params["commands"]]
-    assert menu[:3] == ["imagine", "blend", "describe"] and menu[-1] == "help" and len(menu) == 11
+    assert menu[:3] == ["imagine", "blend", "describe"] and menu[-1] == "help" and len(menu) == 12 and "id" in menu
     chat = FakeTelegram.private(ANN)
     for command in ("/start", "/help"):
         request = tg.user_message(chat, ANN, command)

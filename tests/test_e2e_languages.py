@@ -55,7 +55,7 @@ def test_in_a_group_each_message_speaks_its_readers_language(
     make_bot().start()
     mine = finished(tg, reply_to(tg, GROUP["id"], tg.user_message(GROUP, LI, "/imagine 一只狐狸 --ar 3:2")))
     theirs = finished(tg, reply_to(tg, GROUP["id"], tg.user_message(GROUP, ANN, "/imagine a fox --ar 3:2")))
-    assert mine.caption == "<b>一只狐狸 --ar 3:2</b> – @li（快速）"
+    assert mine.caption == "<b>一只狐狸 --ar 3:2</b> – @li（快速）\n<i>Midjourney 收到的英文：a fox --ar 3:2</i>"
     assert theirs.caption == "<b>a fox --ar 3:2</b> – @ann (fast)"
     assert labels_of(mine)[-1] == ["🔗 原图"] and labels_of(theirs)[-1] == ["🔗 Full size"]
     upscale = data_of(mine, "U1")

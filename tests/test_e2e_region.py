@@ -80,7 +80,7 @@ def test_region_picker_to_masked_job(
     tg.user_message(GROUP, ANN, "a golden crown", reply_to=picker.message_id)
     tg.wait_for(lambda: "a golden crown" in caption(tg, picker), timeout=10)
     stranger = tg.user_message(GROUP, BOB, "a pirate hat", reply_to=picker.message_id)
-    assert reply_to(tg, GROUP["id"], stranger).rendered()[0] == "Only Ann can change this selection."
+    assert reply_to(tg, GROUP["id"], stranger).rendered()[0] == "⚠️ Only Ann can change this selection."
     submit = data_of(picker_state(tg, picker), "🚀 Submit")
     assert_refused(answer(tg, tg.press(GROUP, BOB, picker.message_id, submit)))
     assert "a golden crown" in caption(tg, picker) and "pirate" not in caption(tg, picker)
@@ -131,3 +131,51 @@ def test_picker_taps_are_answered_at_once_and_redrawn_at_the_chats_pace(
         assert time.monotonic() - tapped < 2.5, "redrawn at the chat's pace (1/s), not every 5 s"
     tg.user_message(GROUP, ANN, "a golden crown", reply_to=picker.message_id)
     tg.wait_for(lambda: "Prompt: a golden crown" in caption(tg, picker), timeout=2.5)
+
+
+def test_in_groups_draw_mask_opens_through_the_apps_direct_link(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+) -> None:
+    """Telegram allows web_app buttons in private chats only, so a group's picker links to the Mini
+    App registered in BotFather (`MINI_APP_LINK`), its start parameter naming the picker. Telegram
+    opens the app's fixed URL with `tgWebAppStartParam`; the painting counts only when signed by the
+    picker's owner."""
+    import base64
+    import io
+
+    import httpx
+    from PIL import Image
+
+    from tests.harness import free_port
+    from tests.test_webapp import init_data
+
+    ace.single_raw_size = (800, 600)
+    port = free_port()
+    local = f"http://127.0.0.1:{port}"
+    make_bot(PUBLIC_URL="https://bot.example", HTTP_HOST="127.0.0.1", HTTP_PORT=str(port),
+             MINI_APP_LINK="https://t.me/mj_test_bot/draw").start()  # fmt: skip
+    single = single_image(tg)
+    tg.press(GROUP, ANN, single.message_id, data_of(single, "Vary (Region)"))
+    picker = reply_to(tg, GROUP["id"], single.message_id)
+    key = data_of(picker, "🚀 Submit").split(":")[1]
+    [draw] = [b for row in picker.buttons() for b in row if b["text"] == "🖌 Draw mask"]
+    assert draw == {"text": "🖌 Draw mask", "url": f"https://t.me/mj_test_bot/draw?startapp={key}"}
+    assert "Or tap 🖌 Draw mask to paint the area freely." in caption(tg, picker)
+
+    page = httpx.get(f"{local}/webapp/region", params={"tgWebAppStartParam": key})  # as Telegram opens it
+    assert page.status_code == 200 and f'data-action="/webapp/region/{key}"' in page.text
+    drawing = io.BytesIO()
+    canvas = Image.new("RGBA", (200, 150), (0, 0, 0, 0))
+    canvas.paste((230, 0, 180, 255), (100, 75, 200, 150))
+    canvas.save(drawing, "PNG")
+    painted = base64.b64encode(drawing.getvalue()).decode()
+    action = f"{local}/webapp/region/{key}"
+    stranger = httpx.post(action, json={"init_data": init_data(BOB), "mask": painted})
+    assert (stranger.status_code, stranger.json()["error"]) == (403, "not_yours")
+    sent = httpx.post(action, json={"init_data": init_data(ANN), "mask": painted, "prompt": "a silver crown"})
+    assert sent.status_code == 200, sent.text
+    finished(tg, reply_to(tg, GROUP["id"], picker.message_id))
+    [body] = imagine_requests(ace, "variation_region")
+    assert body["prompt"] == "a silver crown"
+    mask = next(r for r in ace.requests if (r["body"] or {}).get("action") == "variation_region")["mask_image"]
+    assert mask.size == (800, 600) and mask.convert("L").getpixel((700, 500)) == 255
