@@ -1,5 +1,5 @@
 """Screenshots of the Draw mask page for the README: phone light, phone dark, landscape phone and
-desktop, each with a stroke painted, in Debian's Chromium (tests/browser_kit.py, no network).
+desktop, each with a stroke and a box painted, in Debian's Chromium (tests/browser_kit.py, no network).
 
     python scripts/screenshots.py            # writes docs/region-*.png
 """
@@ -30,6 +30,8 @@ async def main() -> None:
             site = Site(telegram=fake_telegram(sign(OWNER), scheme=scheme))
             page = await open_page(chromium, site, width=width, height=height, scheme=scheme, scale=1)
             await paint(page, [(0.45, 0.35), (0.6, 0.45), (0.62, 0.6), (0.5, 0.66)])
+            await page.click("#box")  # and a box, the tool left chosen
+            await paint(page, [(0.08, 0.1), (0.3, 0.38)])
             await page.fill("#prompt", "a golden crown")
             await page.screenshot(path=str(DOCS / f"{name}.png"))
             print(f"docs/{name}.png")

@@ -176,6 +176,14 @@ class Site:
             await route.abort("blockedbyclient")
 
 
+def signed_site(**changes: object) -> Site:
+    """A site whose Telegram script is the stand-in, signed in as the picker's owner."""
+    site = Site(telegram=fake_telegram(sign(OWNER)))
+    for name, value in changes.items():
+        setattr(site, name, value)
+    return site
+
+
 @asynccontextmanager
 async def browser() -> AsyncIterator[Browser]:
     assert CHROMIUM is not None
@@ -218,3 +226,26 @@ async def paint(page: Page, points: list[tuple[float, float]]) -> None:
 async def calls(page: Page) -> list[str]:
     found: list[str] = await page.evaluate("() => window.Telegram ? window.Telegram.WebApp.calls : []")
     return found
+
+
+def luminance(rgb: tuple[int, ...]) -> float:
+    def linear(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(one: tuple[int, ...], other: tuple[int, ...]) -> float:
+    """WCAG's contrast ratio of two colours."""
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+async def touch(page: Page, kind: str, x: float, y: float, pointer: int, primary: bool) -> None:
+    """A touch pointer event on the canvas, finger `pointer` (the first one is primary)."""
+    await page.evaluate(
+        """([kind, x, y, pointer, primary]) => document.getElementById('ink').dispatchEvent(new PointerEvent(kind,
+           {pointerId: pointer, pointerType: 'touch', isPrimary: primary, button: 0, clientX: x, clientY: y,
+            bubbles: true, cancelable: true}))""", [kind, x, y, pointer, primary])  # fmt: skip

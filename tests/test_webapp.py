@@ -1,4 +1,6 @@
-"""The Draw mask Mini App: Telegram initData checks, drawing → mask, and the page end to end."""
+"""The Draw mask Mini App: Telegram initData checks, drawing → mask, the picker's button (a web_app
+in private chats, the app's direct link in groups), the page opened by that link, and the page end
+to end."""
 
 from __future__ import annotations
 
@@ -14,11 +16,17 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from PIL import Image
+from pydantic import ValidationError
+from starlette.applications import Starlette
 
+from bot.config import Settings
+from bot.domain import Image as Picture
 from bot.domain import Picker, Requester
 from bot.mask import BadDrawing, mask_from_drawing
 from bot.panels import picker_message
-from bot.webapp import InitDataError, check_init_data
+from bot.profiles import Profile
+from bot.regions import Answer, Outcome
+from bot.webapp import InitDataError, check_init_data, webapp_routes
 from tests.fakes import FakeAceData, FakeTelegram
 from tests.harness import BOT_TOKEN, BotProcess, free_port
 from tests.test_e2e_core import data_of, finished, imagine_requests, reply_to
@@ -97,6 +105,78 @@ def test_draw_button_only_when_offered() -> None:
     offered = picker_message(picker, b"jpeg", "https://bot.test/webapp/region/key12345").body
     assert "Or tap 🖌 Draw mask to paint the area freely." in offered
     assert "Draw mask" not in picker_message(picker, b"jpeg").body, "named only where it is offered"
+
+
+def test_in_groups_draw_mask_is_the_apps_direct_link() -> None:
+    """Telegram refuses web_app buttons outside private chats: a group gets a url button."""
+    picker = Picker("key12345", -100, "img", Requester(11, "Ann"), message_id=5)
+    spec = picker_message(picker, b"jpeg", "https://t.me/mj_test_bot/draw?startapp=key12345")
+    [button] = spec.keyboard[-1]
+    assert button.label == "🖌 Draw mask" and button.web_app is None
+    assert button.url == "https://t.me/mj_test_bot/draw?startapp=key12345"
+    assert "Or tap 🖌 Draw mask to paint the area freely." in spec.body
+
+
+@pytest.mark.parametrize("link", ["https://t.me/mj_test_bot/draw", "https://t.me/mj_test_bot", "https://t.me/mj_test_bot/draw/"])
+def test_the_mini_app_link_setting_takes_direct_links(link: str) -> None:
+    settings = Settings(telegram_bot_token="1:x", acedata_api_token="y", mini_app_link=link)  # type: ignore[arg-type]
+    assert settings.mini_app_link == link.rstrip("/")
+    assert Settings(telegram_bot_token="1:x", acedata_api_token="y", mini_app_link="").mini_app_link is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("link", ["http://t.me/mj_test_bot/draw", "https://example.com/draw", "mj_test_bot/draw",
+                                  "https://t.me/mj_test_bot/draw?startapp=x", "https://t.me/a b"])  # fmt: skip
+def test_the_mini_app_link_setting_refuses_anything_else(link: str) -> None:
+    with pytest.raises(ValidationError, match="direct link"):
+        Settings(telegram_bot_token="1:x", acedata_api_token="y", mini_app_link=link)  # type: ignore[arg-type]
+
+
+class _Regions:
+    """One open picker, key "key12345", owned by Ann (11)."""
+
+    def __init__(self) -> None:
+        self.drawings: list[Requester] = []
+
+    async def page_data(self, key: str) -> tuple[Picker, Picture] | None:
+        if key != "key12345":
+            return None
+        picker = Picker("key12345", -100, "img", Requester(11, "Ann", "ann", "zh"), message_id=5)
+        return picker, Picture("img", "t1", "https://cdn.test/p.png", raw_image_url="https://cdn.test/p-raw.png")
+
+    async def submit_drawing(self, key: str, user: Requester, drawing: bytes, prompt: str | None,
+                             wishes: object = None) -> Outcome:  # fmt: skip
+        if user.user_id != 11:
+            return Outcome(Answer.NOT_YOURS, Requester(11, "Ann"))
+        self.drawings.append(user)
+        return Outcome(Answer.SUBMITTED)
+
+
+class _Profiles:
+    async def get(self, user_id: int) -> Profile:
+        return Profile(user_id)
+
+
+async def test_the_apps_fixed_address_opens_the_picker_named_by_the_start_parameter() -> None:
+    regions = _Regions()
+    app = Starlette(routes=webapp_routes(regions, _Profiles(), BOT_TOKEN))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://bot.test") as http:
+        page = await http.get("/webapp/region", params={"tgWebAppStartParam": "key12345"})
+        assert page.status_code == 200 and "p-raw.png" in page.text
+        assert 'data-action="/webapp/region/key12345"' in page.text, "the painting goes to the picker's path"
+        assert 'lang="zh-Hans"' in page.text, "in the picker owner's language"
+        assert (await http.get("/webapp/region/", params={"tgWebAppStartParam": "key12345"})).status_code == 200
+        for bad in ("", "unknown", "../key12345", "key12345/x", "k" * 600):
+            answer = await http.get("/webapp/region", params={"tgWebAppStartParam": bad} if bad else None)
+            assert answer.status_code == 404 and "viewport" in answer.text, bad
+        # The start parameter names the picker; only a signature by its owner paints it.
+        painted = base64.b64encode(_drawing((40, 30), (0, 0, 20, 15))).decode()
+        bob = sign({"auth_date": str(int(time.time())), "start_param": "key12345", "user": json.dumps({"id": 12})})
+        for init, status in ((f"start_param=key12345&user={json.dumps(ANN)}", 403), (bob, 403),
+                             (init_data(ANN), 200)):  # fmt: skip
+            answer = await http.post("/webapp/region/key12345", json={"init_data": init, "mask": painted})
+            assert answer.status_code == status, (init, answer.text)
+        assert [user.user_id for user in regions.drawings] == [11]
+        assert (await http.post("/webapp/region", json={"init_data": init_data(ANN), "mask": painted})).status_code == 405
 
 
 def test_draw_mask_page_end_to_end(

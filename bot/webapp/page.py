@@ -34,12 +34,15 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return _FIELD.sub(lambda match: values[match.group(1)], template)
 
 
-def region_page(lang: str, picture_url: str, prompt: str) -> str:
+def region_page(lang: str, picture_url: str, prompt: str, action: str) -> str:
+    """`action`: where the painting is POSTed (the picker's own path, whichever address opened it)."""
+
     def say(key: str) -> str:
         return html.escape(text(lang, f"draw.{key}"), quote=True)
 
     return _fill(_static("region.html"), {
         "LANG": "zh-Hans" if lang == "zh" else "en", "TITLE": say("title"), "INSTRUCTION": say("instruction"),
+        "ACTION": html.escape(action, quote=True), "TOOL": say("tool"), "BOX": say("box"), "SIZE": say("size"),
         "BRUSH": say("brush"), "UNDO": say("undo"), "CLEAR": say("clear"), "PLACEHOLDER": say("prompt"),
         "REPAINT": say("repaint"), "PICTURE_ALT": say("picture"), "IMAGE": html.escape(picture_url, quote=True),
         "PROMPT": html.escape(prompt, quote=True), "STRINGS": _strings(lang), "CSS": _static("region.css"),

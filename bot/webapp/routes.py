@@ -1,5 +1,7 @@
 """`GET /webapp/region/<picker key>`: the Draw mask page, in the picker owner's language; an
-unknown or closed picker gets a styled page saying so. `POST` the same path: the painting (PNG of
+unknown or closed picker gets a styled page saying so. `GET /webapp/region?tgWebAppStartParam=<key>`:
+the same page, where Telegram opens the app's direct link (`t.me/<bot>/<app>?startapp=<key>`, how
+groups reach it): the start parameter only names the picker, it proves nothing. `POST` the same path: the painting (PNG of
 strokes) with Telegram's `initData`; only the picker's owner is accepted. Every refusal is JSON
 `{"ok": false, "error": <code>}` with a code the page turns into what to do (and, for the
 operator's limits, the reason as `message`)."""
@@ -10,6 +12,7 @@ import base64
 import binascii
 import json
 import logging
+import re
 from dataclasses import replace
 from datetime import datetime
 
@@ -32,6 +35,7 @@ WEBAPP_PATH = "/webapp/region"
 MAX_BODY_BYTES = 2 * 1024 * 1024  # the drawing (base64 PNG of strokes), the prompt, the sign-in data
 _HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 _STATUS = {Answer.SUBMITTED: 200, Answer.EMPTY: 422, Answer.NOT_YOURS: 403, Answer.REFUSED: 429}
+_START_PARAM = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a picker key (Telegram allows [\w-]{0,512})
 _CODES = {Answer.SUBMITTED: "ok", Answer.EMPTY: "empty", Answer.NOT_YOURS: "not_yours", Answer.REFUSED: "refused"}
 
 
@@ -50,13 +54,25 @@ def _visitor_language(request: Request) -> str:
 
 
 def webapp_routes(regions: RegionService, profiles: Profiles, bot_token: str) -> list[Route]:
-    async def page(request: Request) -> Response:
-        found = await regions.page_data(request.path_params["key"])
+    async def show(request: Request, key: str) -> Response:
+        found = await regions.page_data(key)
         if found is None:
             return HTMLResponse(closed_page(_visitor_language(request)), status_code=404, headers=_HEADERS)
         picker, image = found
         picture = image.raw_image_url or image.image_url  # the sharpest the screen can show
-        return HTMLResponse(region_page(picker.owner.lang, picture, picker.prompt or ""), headers=_HEADERS)
+        page = region_page(picker.owner.lang, picture, picker.prompt or "", f"{WEBAPP_PATH}/{picker.key}")
+        return HTMLResponse(page, headers=_HEADERS)
+
+    async def page(request: Request) -> Response:
+        return await show(request, request.path_params["key"])
+
+    async def launched(request: Request) -> Response:
+        """The app's fixed URL, as Telegram opens a direct link: the picker is the start parameter.
+        Who may paint is still decided by the signed initData when the painting arrives."""
+        key = request.query_params.get("tgWebAppStartParam", "")
+        if not _START_PARAM.fullmatch(key):
+            return HTMLResponse(closed_page(_visitor_language(request)), status_code=404, headers=_HEADERS)
+        return await show(request, key)
 
     async def submit(request: Request) -> Response:
         if await regions.page_data(request.path_params["key"]) is None:  # before reading a byte
@@ -92,6 +108,8 @@ def webapp_routes(regions: RegionService, profiles: Profiles, bot_token: str) ->
         return _refused(_CODES.get(outcome.answer, "closed"), _STATUS.get(outcome.answer, 404), message)
 
     return [
+        Route(WEBAPP_PATH, launched, methods=["GET"]),
+        Route(WEBAPP_PATH + "/", launched, methods=["GET"]),
         Route(WEBAPP_PATH + "/{key}", page, methods=["GET"]),
         Route(WEBAPP_PATH + "/{key}", submit, methods=["POST"]),
     ]

@@ -1,5 +1,5 @@
-// The Draw mask page: paint over the picture, then Repaint (Telegram's MainButton; the page's own
-// button where Telegram's script is missing). Works before, and without, Telegram's script:
+// The Draw mask page: paint over the picture with the brush or drag boxes, then Repaint (Telegram's
+// MainButton; the page's own button where Telegram's script is missing). Works before, and without, Telegram's script:
 // painting never waits for it, and the sign-in data is also read from the page address, where
 // Telegram puts it (#tgWebAppData=…). Only with neither does sending say to open it from the chat.
 (() => {
@@ -8,16 +8,20 @@
   const $ = (id) => document.getElementById(id);
   const pic = $("pic"), ink = $("ink"), stage = $("stage"), note = $("note"), preview = $("preview");
   const size = $("size"), dot = $("dot"), undo = $("undo"), clear = $("clear"), prompt = $("prompt");
-  const own = $("send");
+  const own = $("send"), head = $("head"), side = $("side"), brush = $("brush"), box = $("box");
   const ctx = ink.getContext("2d");
-  // The paint: 75 % opaque magenta (>= 3:1 against white and against black), edged with a black and
-  // a white line so that it stands out on mid-tones too. The mask sent is the paint alone.
-  const INK = "rgb(230, 0, 180)";
+  // The paint: magenta at 45 %, so what is being repainted shows through (overlaps do not darken),
+  // edged with a black and a white line, so that it stands out on any picture. The mask sent is the
+  // paint alone, opaque.
+  const INK = "rgb(230, 0, 180)", INK_ALPHA = 0.45;
+  const edge = document.createElement("canvas"), fill = document.createElement("canvas");
   const SEND_TIMEOUT_MS = 30000;
   const PERMANENT = new Set(["closed", "not_yours", "expired", "not_telegram"]);
   const fromAddress = new URLSearchParams(location.hash.slice(1)).get("tgWebAppData") || "";
-  const strokes = []; // each {size, points: [[x, y], ...]}, in fractions of the picture's width/height
-  let current = null, pointer = null, tg = null, sending = false, done = false, broken = false;
+  // Each shape is {kind: "line", size, points: [[x, y], ...]} or {kind: "box", points: [corner, corner]},
+  // in fractions of the picture's width and height.
+  const strokes = [];
+  let current = null, pointer = null, tg = null, sending = false, done = false, broken = false, tool = "line";
 
   function say(message, kind) { note.textContent = message || ""; note.className = kind || ""; }
   function haptic(kind) {
@@ -27,10 +31,25 @@
   }
   function signIn() { return (tg && tg.initData) || fromAddress; }
 
-  // The canvas lies exactly over the picture as shown, at the screen's device pixels; it follows
-  // the picture whenever anything moves it (rotation, the keyboard, a message that wraps).
+  // The picture as large as it fits: the full width, or the free height (what the instruction and
+  // the controls leave) when that binds first; beside the controls on a landscape phone. The canvas
+  // lies exactly over it, at the screen's device pixels, and follows it whenever anything moves it
+  // (rotation, the keyboard, a message that wraps).
+  function fit() {
+    const width = pic.naturalWidth, height = pic.naturalHeight;
+    const beside = getComputedStyle(document.body).gridTemplateColumns.trim().split(/\s+/).length > 1;
+    const freeWidth = beside ? stage.clientWidth - 16 : document.body.clientWidth;
+    const freeHeight = beside ? stage.clientHeight - 16
+      : document.body.clientHeight - head.offsetHeight - side.offsetHeight;
+    const scale = Math.max(0, Math.min(freeWidth / width, freeHeight / height));
+    pic.style.maxWidth = pic.style.maxHeight = "none";
+    pic.style.width = Math.floor(width * scale) + "px";
+    pic.style.height = Math.floor(height * scale) + "px";
+  }
+
   function layout() {
-    if (!pic.naturalWidth) return;
+    if (!pic.naturalWidth || broken) return;
+    fit();
     const box = stage.getBoundingClientRect(), shown = pic.getBoundingClientRect();
     const ratio = Math.min(window.devicePixelRatio || 1, 4);
     ink.style.left = (shown.left - box.left) + "px";
@@ -38,29 +57,54 @@
     ink.style.width = shown.width + "px";
     ink.style.height = shown.height + "px";
     const width = Math.max(1, Math.round(shown.width * ratio)), height = Math.max(1, Math.round(shown.height * ratio));
-    if (ink.width !== width || ink.height !== height) { ink.width = width; ink.height = height; }
+    if (ink.width !== width || ink.height !== height) {
+      ink.width = edge.width = fill.width = width; ink.height = edge.height = fill.height = height;
+    }
     redraw();
   }
 
+  // Every shape, grown by `extra` device pixels (half of it on each side: the edge lines).
   function draw(context, width, height, colour, extra) {
-    context.strokeStyle = colour; context.lineCap = "round"; context.lineJoin = "round";
-    for (const stroke of strokes) {
-      context.lineWidth = stroke.size * width + extra;
+    context.strokeStyle = context.fillStyle = colour; context.lineCap = "round"; context.lineJoin = "round";
+    for (const shape of strokes) {
+      if (shape.kind === "box") {
+        const [[x0, y0], [x1, y1]] = shape.points;
+        const x = Math.min(x0, x1) * width, y = Math.min(y0, y1) * height;
+        const w = Math.abs(x1 - x0) * width, h = Math.abs(y1 - y0) * height;
+        context.fillRect(x, y, w, h);
+        if (extra > 0) { context.lineWidth = extra; context.strokeRect(x, y, w, h); }
+        continue;
+      }
+      context.lineWidth = shape.size * width + extra;
       context.beginPath();
-      context.moveTo(stroke.points[0][0] * width, stroke.points[0][1] * height);
-      for (const [x, y] of stroke.points.length > 1 ? stroke.points.slice(1) : stroke.points) {
+      context.moveTo(shape.points[0][0] * width, shape.points[0][1] * height);
+      for (const [x, y] of shape.points.length > 1 ? shape.points.slice(1) : shape.points) {
         context.lineTo(x * width, y * height);
       }
       context.stroke();
     }
   }
 
+  // The edge (a white and a black line around everything painted) fully opaque, the paint within
+  // it see-through: each drawn whole on its own layer, so that overlapping shapes show one paint.
   function redraw() {
     const px = ink.width / (ink.getBoundingClientRect().width || 1); // device pixels per CSS pixel
+    const lines = edge.getContext("2d"), paint = fill.getContext("2d");
+    lines.clearRect(0, 0, edge.width, edge.height);
+    draw(lines, edge.width, edge.height, "#ffffff", 8 * px);
+    draw(lines, edge.width, edge.height, "#000000", 4 * px);
+    lines.globalCompositeOperation = "destination-out";
+    draw(lines, edge.width, edge.height, "#000000", 0);
+    lines.globalCompositeOperation = "source-over";
+    paint.clearRect(0, 0, fill.width, fill.height);
+    draw(paint, fill.width, fill.height, INK, 0);
     ctx.clearRect(0, 0, ink.width, ink.height);
-    draw(ctx, ink.width, ink.height, "#ffffff", 8 * px);
-    draw(ctx, ink.width, ink.height, "#000000", 4 * px);
-    draw(ctx, ink.width, ink.height, INK, 0);
+    if (ink.width > 1 && edge.width > 1) {
+      ctx.drawImage(edge, 0, 0);
+      ctx.globalAlpha = INK_ALPHA;
+      ctx.drawImage(fill, 0, 0);
+      ctx.globalAlpha = 1;
+    }
     undo.disabled = clear.disabled = strokes.length === 0 || sending || done;
   }
 
@@ -77,14 +121,16 @@
             Math.min(Math.max((event.clientY - r.top) / r.height, 0), 1)];
   }
 
-  // One stroke at a time, by one finger (or the left mouse button): a second finger is ignored.
+  // One shape at a time, by one finger (or the left mouse button): a second finger is ignored. The
+  // brush follows the finger; a box is dragged from one corner to the other.
   ink.addEventListener("pointerdown", (event) => {
     if (sending || done || broken || !ink.width || current || !event.isPrimary || event.button !== 0) return;
     event.preventDefault();
     ink.setPointerCapture(event.pointerId);
     pointer = event.pointerId;
     const width = ink.getBoundingClientRect().width || 1;
-    current = { size: Number(size.value) / width, points: [at(event)] };
+    current = tool === "box" ? { kind: "box", points: [at(event), at(event)] }
+      : { kind: "line", size: Number(size.value) / width, points: [at(event)] };
     strokes.push(current);
     redraw();
     if (note.className === "error") say("");
@@ -92,12 +138,31 @@
   ink.addEventListener("pointermove", (event) => {
     if (!current || event.pointerId !== pointer) return;
     event.preventDefault();
-    current.points.push(at(event));
+    if (current.kind === "box") current.points[1] = at(event); else current.points.push(at(event));
     redraw();
   });
-  for (const name of ["pointerup", "pointercancel", "lostpointercapture"]) {
-    ink.addEventListener(name, (event) => { if (event.pointerId === pointer) { current = null; pointer = null; } });
+  function flat(shape) { // a tap with the box tool: no box
+    const r = ink.getBoundingClientRect(), [[x0, y0], [x1, y1]] = shape.points;
+    return shape.kind === "box" && (Math.abs(x1 - x0) * r.width < 4 || Math.abs(y1 - y0) * r.height < 4);
   }
+  for (const name of ["pointerup", "pointercancel", "lostpointercapture"]) {
+    ink.addEventListener(name, (event) => {
+      if (event.pointerId !== pointer) return;
+      if (flat(current) && strokes[strokes.length - 1] === current) { strokes.pop(); redraw(); }
+      current = null; pointer = null;
+    });
+  }
+
+  function choose(kind) {
+    if (current) return;
+    tool = kind;
+    brush.setAttribute("aria-pressed", String(kind === "line"));
+    box.setAttribute("aria-pressed", String(kind === "box"));
+    size.disabled = kind === "box"; // the brush's size does not apply to a box
+    haptic("light");
+  }
+  brush.addEventListener("click", () => choose("line"));
+  box.addEventListener("click", () => choose("box"));
 
   // The brush: a small dot in the bar, and its true size over the picture while it changes.
   let hide = null;
@@ -134,7 +199,7 @@
     const timer = setTimeout(() => abort.abort(), SEND_TIMEOUT_MS);
     let response, answer = {};
     try {
-      response = await fetch(location.pathname, {
+      response = await fetch(document.body.dataset.action, {
         method: "POST", headers: { "Content-Type": "application/json" }, signal: abort.signal,
         body: JSON.stringify({ init_data: initData, mask: painting(), prompt: prompt.value }),
       });
@@ -162,6 +227,7 @@
 
   function failed() {
     broken = true;
+    current = null;
     document.body.classList.add("failed");
     say(S.picture_failed, "error");
     own.disabled = true;
@@ -202,7 +268,7 @@
   pic.addEventListener("load", layout);
   pic.addEventListener("error", failed);
   window.addEventListener("resize", layout);
-  if (window.ResizeObserver) new ResizeObserver(layout).observe(stage);
+  if (window.ResizeObserver) { const watch = new ResizeObserver(layout); for (const it of [document.body, head, side]) watch.observe(it); }
   if (pic.complete) { if (pic.naturalWidth) layout(); else failed(); }
   showSize(false);
   redraw();
