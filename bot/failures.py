@@ -94,7 +94,7 @@ _BY_CODE: dict[str, Failure] = {
 
 _UNRECOGNIZED = re.compile(r"unrecognized argument\(s\):(.*)", re.IGNORECASE | re.DOTALL)
 # "Failed to download image https://…", "cannot fetch the image url …": a picture upstream could not get.
-_UNFETCHED = re.compile(r"(download|fetch|load|get|access|read|reach)\w*\b.{0,40}\bimage", re.IGNORECASE | re.DOTALL)
+_UNFETCHED = re.compile(r"\b(download|fetch|load|get|access|read|reach)\w*\b.{0,40}\bimage", re.IGNORECASE | re.DOTALL)
 _URL = re.compile(r"https?://[^\s\"'<>`]+")
 
 

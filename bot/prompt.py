@@ -36,9 +36,11 @@ def split_prompt(prompt: str) -> tuple[str, str, str]:
 def english_of(typed: str, sent: str | None) -> str | None:
     """What Midjourney received in English for a prompt typed in Chinese (Japanese, Korean): the
     words and --parameters sent, image links left out; None when no translation was made."""
-    if not sent or not needs_translation(typed) or needs_translation(sent):
+    if not sent or not needs_translation(typed):
         return None
     _, words, params = split_prompt(sent)
+    if needs_translation(words):  # not translated (turned off, or the translator failed)
+        return None
     return " ".join(p for p in (words, params) if p) or None
 
 

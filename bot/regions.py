@@ -99,11 +99,14 @@ class RegionService:
         person already had one open on this picture: that one is brought back instead."""
         async with self._lock(f"{button.chat_id}:{button.image_id}:{owner.user_id}"):
             existing = await self._store.pickers.open_of(button.chat_id, button.image_id, owner.user_id)
-            if existing is not None:
-                self._tasks.spawn(self._bring_back(existing), name=f"picker-{existing.key}")
-                return True
-            await self._open(button, owner)
-            return False
+            if existing is None:
+                await self._open(button, owner)
+                return False
+        # Only one tap takes it off its message (a double tap, or one while it is being posted,
+        # finds it already on its way).
+        if existing.message_id is not None and await self._store.pickers.detach(existing.key, existing.message_id):
+            self._tasks.spawn(self._bring_back(existing), name=f"picker-{existing.key}")
+        return True
 
     async def _open(self, button: Button, owner: Requester) -> None:
         picker = Picker(
@@ -116,22 +119,26 @@ class RegionService:
         await self._store.pickers.create(picker)
         self._tasks.spawn(self._post(picker), name=f"picker-{picker.key}")
 
-    async def _bring_back(self, picker: Picker) -> None:
-        """Post an open picker again at the bottom of the chat; the old message goes."""
-        if picker.message_id is None:  # still on its way
-            return
-        self._display.show(picker.chat_id, picker.message_id, render.DELETE)
-        await self._post(picker)
+    async def _bring_back(self, old: Picker) -> None:
+        """Post a detached picker again at the bottom of the chat, as it is now; the old message goes."""
+        assert old.message_id is not None
+        self._display.show(old.chat_id, old.message_id, render.DELETE)
+        picker = await self._store.pickers.get(old.key)
+        if picker is not None and picker.state == "open":
+            await self._post(picker)
 
     async def _expire_forever(self) -> None:
         """Abandoned pickers (untouched for `idle_timeout`) close and collapse to a note."""
         while True:
             await asyncio.sleep(min(60.0, max(0.5, self._idle_timeout / 4)))
             try:
-                for picker in await self._store.pickers.idle_since(time.time() - self._idle_timeout):
-                    if await self._store.pickers.close_if_open(picker.key, "expired"):
-                        log.info("region picker %s expired", picker.key)
-                        self._tasks.spawn(self._redraw(replace(picker, state="expired")), name=f"picker-{picker.key}")
+                for idle in await self._store.pickers.idle_since(time.time() - self._idle_timeout):
+                    async with self._lock(idle.key):  # not while a tap or a submit is under way
+                        picker = await self._store.pickers.get(idle.key)
+                        if picker is None or not await self._store.pickers.close_if_open(idle.key, "expired"):
+                            continue
+                    log.info("region picker %s expired", picker.key)
+                    self._tasks.spawn(self._redraw(replace(picker, state="expired")), name=f"picker-{picker.key}")
             except Exception:
                 log.exception("could not expire region pickers")
 
@@ -157,7 +164,8 @@ class RegionService:
             else:
                 picker = replace(picker, cells=_toggle(picker.cells, op))
                 answer = Answer.UPDATED
-            await self._store.pickers.save(picker)
+            if not await self._store.pickers.save(picker):
+                return Outcome(Answer.CLOSED)
         self._tasks.spawn(self._redraw(picker), name=f"picker-{picker.key}")
         return Outcome(answer, cells=picker.cells)
 
@@ -173,7 +181,8 @@ class RegionService:
         async with self._lock(picker.key):
             picker = await self._store.pickers.get(picker.key) or picker
             picker = replace(picker, prompt=clean_text(text)[:1000] or None)
-            await self._store.pickers.save(picker)
+            if not await self._store.pickers.save(picker):
+                return Outcome(Answer.CLOSED)
         self._tasks.spawn(self._redraw(picker), name=f"picker-{picker.key}")
         return Outcome(Answer.UPDATED)
 
@@ -219,14 +228,16 @@ class RegionService:
             return picture.size
 
     async def _post(self, picker: Picker) -> None:
+        """Post an open picker that has no message (new, or brought back) and tie it to the message."""
         try:
             spec = await self._spec(picker)
             message_id = await self._display.post(picker.chat_id, spec, picker.reply_to)
         except Exception:
             log.exception("could not open a region picker for %s", picker.image_id)
-            await self._store.pickers.save(replace(picker, state="cancelled"))
+            await self._store.pickers.close_if_open(picker.key, "cancelled")
             return
-        await self._store.pickers.save(replace(picker, message_id=message_id))
+        if not await self._store.pickers.attach(picker.key, message_id):  # closed (expired) meanwhile
+            self._display.show(picker.chat_id, message_id, render.DELETE)
 
     async def _redraw(self, picker: Picker) -> None:
         if picker.message_id is None:
@@ -264,6 +275,7 @@ class RegionService:
         picker = await self._store.pickers.get(key)
         if picker is None or picker.state != "open":
             return None
+        await self._store.pickers.touch(key)  # the page is open: a slow painter keeps it
         image = await self._store.get_image(picker.image_id)
         return (picker, image) if image is not None else None
 

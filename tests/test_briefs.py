@@ -58,21 +58,21 @@ async def test_private_replies_stay_and_group_replies_go_after_their_time() -> N
 async def test_a_repeated_refusal_edits_the_first_and_lives_on() -> None:
     chat = Chat(delay=3.0)  # the group's pacing holds the first refusal back for 3 s
     briefs = Briefs(chat, ttl=60.0)
-    assert briefs.refuse(GROUP, 7, "limit (1)", 10)
+    assert briefs.per_person(GROUP, 7, "limit (1)", 10)
     await asyncio.sleep(1)
-    assert briefs.refuse(GROUP, 7, "limit (2)", 11), "said: by the message on its way"
+    assert briefs.per_person(GROUP, 7, "limit (2)", 11), "said: by the message on its way"
     await asyncio.sleep(3)
     [(_, message_id, text, reply_to)] = chat.posted
     assert (text, reply_to) == ("limit (1)", 10)
     assert [(m, s.body) for _, m, s in chat.shown] == [(message_id, "limit (2)")], "caught up once it existed"
     await asyncio.sleep(30)
-    briefs.refuse(GROUP, 7, "limit (2)", 12)  # identical: no call at all, but a new minute
+    briefs.per_person(GROUP, 7, "limit (2)", 12)  # identical: no call at all, but a new minute
     assert len(chat.shown) == 1
     await asyncio.sleep(50)
     assert chat.deleted() == [], "each repeat keeps it a minute longer"
     await asyncio.sleep(15)
     assert [m for _, m in chat.deleted()] == [message_id]
-    briefs.refuse(GROUP, 7, "limit (3)", 13)
+    briefs.per_person(GROUP, 7, "limit (3)", 13)
     await asyncio.sleep(4)
     assert len(chat.posted) == 2, "after it went, a refusal is a new message"
     await briefs.aclose()
@@ -81,13 +81,13 @@ async def test_a_repeated_refusal_edits_the_first_and_lives_on() -> None:
 async def test_refusals_are_per_person_and_strangers_are_capped_per_group() -> None:
     chat = Chat()
     briefs = Briefs(chat, ttl=60.0)
-    said = [briefs.refuse(GROUP, 1000 + n, f"stranger {n}", n, stranger=True) for n in range(STRANGERS_PER_MINUTE + 2)]
+    said = [briefs.per_person(GROUP, 1000 + n, f"stranger {n}", n, stranger=True) for n in range(STRANGERS_PER_MINUTE + 2)]
     assert said == [True] * STRANGERS_PER_MINUTE + [False, False]
-    assert briefs.refuse(GROUP, 5, "a member's daily limit", 99), "other refusals are not capped"
-    assert briefs.refuse(-1002, 2000, "another group", 1, stranger=True), "the cap is per group"
-    assert briefs.refuse(4242, 4242, "private", 1, stranger=True) and chat.said == [(4242, "private")]
+    assert briefs.per_person(GROUP, 5, "a member's daily limit", 99), "other refusals are not capped"
+    assert briefs.per_person(-1002, 2000, "another group", 1, stranger=True), "the cap is per group"
+    assert briefs.per_person(4242, 4242, "private", 1, stranger=True) and chat.said == [(4242, "private")]
     await asyncio.sleep(61)
-    assert briefs.refuse(GROUP, 3000, "a new minute", 1, stranger=True)
+    assert briefs.per_person(GROUP, 3000, "a new minute", 1, stranger=True)
     await asyncio.sleep(1)
     assert len(chat.posted) == STRANGERS_PER_MINUTE + 3
     await briefs.aclose()

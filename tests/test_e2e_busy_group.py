@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tests.fakes import FakeAceData, FakeMessage, FakeTelegram, make_jpeg
-from tests.harness import BotProcess
+from tests.harness import BotProcess, settle
 from tests.test_e2e_core import data_of, finished, imagine_requests, labels, reply_to
 from tests.test_e2e_modes import PRODUCTION_PACING
 
@@ -188,15 +188,22 @@ def test_pickers_keep_their_owner_come_back_and_collapse(
 def test_settings_in_a_group_open_in_a_private_chat(
     tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
 ) -> None:
+    """Ann may use the bot only because the group is listed: the button still opens her panel."""
     tg.enforce_limits = True
-    make_bot(**PRODUCTION_PACING).start()
+    make_bot(ALLOWED_CHAT_IDS=str(GROUP["id"]), **PRODUCTION_PACING).start()
     pointer = reply_to(tg, GROUP["id"], tg.user_message(GROUP, ANN, "/settings"))
     assert "\n" not in (pointer.text or "") and "@ann" in (pointer.text or "")
     [[button]] = pointer.buttons()
-    assert button["url"] == "https://t.me/mj_test_bot?start=settings" and "callback_data" not in button
+    assert button["url"] == f"https://t.me/mj_test_bot?start=settings_{GROUP['id']}" and "callback_data" not in button
     assert not [m for m in tg.bot_messages(GROUP["id"]) if "Settings</b> of" in (m.text or "")], "no panel in the group"
     private = FakeTelegram.private(ANN)
-    panel = reply_to(tg, private["id"], tg.user_message(private, ANN, "/start settings"))
+    panel = reply_to(tg, private["id"], tg.user_message(private, ANN, f"/start settings_{GROUP['id']}"))
     assert "Settings</b> of @ann" in (panel.text or "") and ["✅ Fast", "Relax", "Turbo"] in labels(panel)
-    ids = reply_to(tg, GROUP["id"], tg.user_message(GROUP, STRANGER, "/id")).text or ""
-    assert ids == f"🆔 Your id: <code>{STRANGER['id']}</code> · this chat: <code>{GROUP['id']}</code>", "how an id is found"
+    mine = FakeTelegram.private(STRANGER)
+    refused = reply_to(tg, mine["id"], tg.user_message(mine, STRANGER, "/start settings")).text or ""
+    assert "not open to you" in refused, "not listed here, and no listed group named"
+    ids = [tg.user_message(GROUP, STRANGER, "/id") for _ in range(2)]
+    said = reply_to(tg, GROUP["id"], ids[0]).text or ""
+    assert said == f"🆔 Your id: <code>{STRANGER['id']}</code> · this chat: <code>{GROUP['id']}</code>", "how an id is found"
+    settle(1.5)
+    assert not _replies(tg, ids[1]), "a repeated /id edits the first (strangers cannot flood the group)"

@@ -134,3 +134,95 @@ async def test_redraws_finishing_out_of_order_never_show_an_older_selection(tmp_
         regions_module.overlay_jpeg = real  # type: ignore[assignment]
         await regions.aclose()
         await store.close()
+
+
+class SlowDisplay(Display):
+    """Posts wait for `go` (the chat's pacing); each new message gets the next id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = asyncio.Event()
+        self.go.set()
+        self.next_id = 900
+        self.deleted: list[int] = []
+
+    async def post(self, chat_id: int, spec: MessageSpec, reply_to: int | None = None) -> int:
+        await self.go.wait()
+        self.shown.append(spec)
+        self.next_id += 1
+        return self.next_id - 1
+
+    def show(self, chat_id: int, message_id: int, spec: MessageSpec, reply_to: int | None = None) -> None:
+        if spec.delete:
+            self.deleted.append(message_id)
+        self.shown.append(spec)
+
+
+async def test_a_picker_brought_back_is_never_reopened_or_doubled(tmp_path: Path) -> None:
+    """Vary (Region) again re-posts the person's open picker. While it is on its way, taps on the
+    old message find it closed (a Submit there cannot start a second job later), a double tap posts
+    it once, and once it is submitted it stays submitted."""
+    store = await Store.open(tmp_path / "r.sqlite3")
+    await store.save_image(Image("img", "t1", "https://cdn.test/img.png", raw_image_width=1024,
+                                 raw_image_height=1024, is_grid=False, chat_id=-5, message_id=50))  # fmt: skip
+    http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, content=_png())))
+    display = SlowDisplay()
+    regions = RegionService(store, jobs=None, display=display, http=http)  # type: ignore[arg-type]
+    button = Button("k", "img", "variation_region", -5, 50)
+    assert not await regions.open(button, ANN)
+    await _until(lambda: display.next_id == 901)
+    await _until_async(lambda: _message_of(store, -5, 900))
+    key = (await store.pickers.at(-5, 900)).key  # type: ignore[union-attr]
+    await regions.act(key, "t6", ANN, "group")
+
+    display.go.clear()  # the group's pacing holds the re-post back
+    assert await regions.open(button, ANN) and await regions.open(button, ANN), "both taps: brought back"
+    assert (await regions.act(key, "ok", ANN, "group")).answer is Answer.CLOSED, "the old message is off"
+    display.go.set()
+    await _until(lambda: display.next_id == 902)
+    await _until_async(lambda: _message_of(store, -5, 901))
+    assert display.deleted == [900] and display.next_id == 902, "one re-post, the old message deleted"
+    picker = await _cells(store, key)
+    assert picker.state == "open" and picker.cells == {6} and picker.message_id == 901
+    assert "6" in display.shown[-1].body
+
+    await store.pickers.close_if_open(key, "submitted")  # as a submit does
+    assert not await store.pickers.attach(key, 999) and not await store.pickers.save(picker)
+    assert (await _cells(store, key)).state == "submitted", "nothing reopens it"
+    assert not await regions.open(button, ANN), "a new picker, since that one is closed"
+    await regions.aclose()
+    await http.aclose()
+    await store.close()
+
+
+async def _message_of(store: Store, chat_id: int, message_id: int) -> bool:
+    return await store.pickers.at(chat_id, message_id) is not None
+
+
+async def _until_async(condition: Callable[[], object], timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.01)):
+        if await condition():  # type: ignore[misc]
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not met")
+
+
+async def test_an_untouched_picker_expires_into_a_note(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "r.sqlite3")
+    await store.save_image(Image("img", "t1", "https://cdn.test/img.png", raw_image_width=1024,
+                                 raw_image_height=1024, is_grid=False, chat_id=-5, message_id=50))  # fmt: skip
+    http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, content=_png())))
+    display = SlowDisplay()
+    regions = RegionService(store, jobs=None, display=display, http=http, idle_timeout=1.0)  # type: ignore[arg-type]
+    regions.start()
+    await regions.open(Button("k", "img", "variation_region", -5, 50), ANN)
+    await _until_async(lambda: _message_of(store, -5, 900))
+    await _until(lambda: display.deleted == [900], timeout=5)
+    await _until(lambda: "closed after a while" in display.shown[-1].body)
+    note = display.shown[-1]
+    assert note.photo is None and not note.keyboard and "@ann" in note.body
+    [closed] = [p for p in [await store.pickers.at(-5, 900)] if p is not None]
+    assert closed.state == "expired"
+    await regions.aclose()
+    await http.aclose()
+    await store.close()

@@ -73,8 +73,8 @@ class Runner:
             except MediaError as exc:
                 await self._results.fail(job, Failure(exc.msg, retryable=exc.retryable, reason="picture"))
                 return
-        if job.translate and job.upstream_prompt and needs_translation(job.upstream_prompt):
-            job = await self._translated(job)
+        if job.translate and job.upstream_prompt and needs_translation(split_prompt(job.upstream_prompt)[1]):
+            job = await self._translated(job)  # the words (--parameters may hold CJK: `--no 狗`)
         await self._queue.gate()
         changes = {"attempts": job.attempts + 1, "started_at": time.time(), "trace_id": None}
         if not await self._store.claim_for_submit(job.id, **changes):

@@ -47,11 +47,34 @@ class PickerTable(Tables):
         )
         return [picker_from(row) for row in rows]
 
-    async def save(self, picker: Picker) -> None:
-        await self._write(
-            "UPDATE pickers SET message_id = ?, cells = ?, prompt = ?, state = ?, touched_at = ? WHERE key = ?",
-            (picker.message_id, cells_text(picker.cells), picker.prompt, picker.state, time.time(), picker.key),
+    async def save(self, picker: Picker) -> bool:
+        """Store a change of an open picker (its cells, prompt, or the state it closes into); False
+        when it was closed meanwhile (nothing is reopened). Its message is `attach`'s and `detach`'s."""
+        _, changed = await self._write(
+            "UPDATE pickers SET cells = ?, prompt = ?, state = ?, touched_at = ? WHERE key = ? AND state = 'open'",
+            (cells_text(picker.cells), picker.prompt, picker.state, time.time(), picker.key),
         )
+        return changed > 0
+
+    async def touch(self, key: str) -> None:
+        """Someone is at work on it (the Draw mask page is open): it does not expire yet."""
+        await self._write("UPDATE pickers SET touched_at = ? WHERE key = ? AND state = 'open'", (time.time(), key))
+
+    async def attach(self, key: str, message_id: int) -> bool:
+        """The open picker's message is this one now; False when it closed (or has one) meanwhile."""
+        _, changed = await self._write(
+            "UPDATE pickers SET message_id = ?, touched_at = ? WHERE key = ? AND state = 'open' AND message_id IS NULL",
+            (message_id, time.time(), key),
+        )
+        return changed > 0
+
+    async def detach(self, key: str, message_id: int) -> bool:
+        """Take an open picker off its message (to post it again): True for exactly one caller;
+        taps on the old message find no picker from here on."""
+        _, changed = await self._write(
+            "UPDATE pickers SET message_id = NULL WHERE key = ? AND message_id = ? AND state = 'open'", (key, message_id)
+        )
+        return changed > 0
 
     async def close_if_open(self, key: str, state: str) -> bool:
         """Close a picker that is still open (expired, replaced); False when it was closed meanwhile."""

@@ -179,7 +179,8 @@ MIGRATIONS: Sequence[str] = (
     """
     ALTER TABLE pickers ADD COLUMN owner_username TEXT;
     ALTER TABLE pickers ADD COLUMN touched_at REAL;
-    UPDATE pickers SET touched_at = created_at;
+    UPDATE pickers SET state = 'expired' WHERE state = 'open' AND created_at < CAST(strftime('%s', 'now') AS REAL) - 86400;
+    UPDATE pickers SET touched_at = max(created_at, CAST(strftime('%s', 'now') AS REAL) - 60);
     CREATE INDEX pickers_open ON pickers(state, touched_at);
     CREATE INDEX pickers_owner ON pickers(image_id, owner_id, chat_id);
     """,

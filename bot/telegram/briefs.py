@@ -2,9 +2,9 @@
 
 In a private chat a reply is the conversation, and it stays. In a group, one person's "daily limit
 used up" or "⚠️ --chaos must be…" matters to them for a moment and is clutter for everyone else, so
-it deletes itself after `ttl` seconds. A refusal repeated to the same person within that time edits
-their earlier refusal instead of adding another (an identical text costs no call at all), and
-strangers' refusals are capped per group, so a crowd of strangers cannot spend the group's budget
+it deletes itself after `ttl` seconds. A refusal (or an /id) repeated to the same person within that
+time edits their earlier one instead of adding another (an identical text costs no call at all), and
+what strangers get is capped per group, so a crowd of strangers cannot spend the group's budget
 of calls. Deletes and edits go through the sender like everything else: paced, and behind results.
 """
 
@@ -56,7 +56,7 @@ class Briefs:
         self._chat = chat
         self._ttl = ttl
         self._tasks = TaskSet()
-        self._refusals: dict[tuple[int, int], _Live] = {}  # (chat, person) → their live refusal
+        self._refusals: dict[tuple[int, int, str], _Live] = {}  # (chat, person, kind) → their live reply
         self._strangers: dict[int, _Strangers] = {}  # group → strangers refused this minute
         self._closed = False
 
@@ -67,16 +67,18 @@ class Briefs:
             return
         self._spawn(_Live(html_text, self._now() + self._ttl, keyboard=keyboard), chat_id, reply_to, None)
 
-    def refuse(
-        self, chat_id: int, user_id: int | None, html_text: str, reply_to: int | None, *, stranger: bool = False
+    def per_person(
+        self, chat_id: int, user_id: int | None, html_text: str, reply_to: int | None, *, kind: str = "refusal",
+        stranger: bool = False,
     ) -> bool:
-        """A refusal; in a group a repeat to the same person edits their earlier one. False when
-        it was not said: a group has heard from too many strangers this minute."""
+        """A reply of this kind (a refusal, an /id) to one person; in a group a repeat within the time
+        edits their earlier one. False when it was not said: a group has heard from too many
+        strangers this minute."""
         if chat_id > 0 or user_id is None:
             self._chat.say(chat_id, html_text, reply_to)
             return True
         now = self._now()
-        key = (chat_id, user_id)
+        key = (chat_id, user_id, kind)
         live = self._refusals.get(key)
         if live is not None and live.expires > now:
             live.text, live.expires = html_text, now + self._ttl
@@ -116,13 +118,13 @@ class Briefs:
         if len(self._strangers) > _KEPT:
             self._strangers = {k: v for k, v in self._strangers.items() if now - v.since < 60.0}
 
-    def _spawn(self, live: _Live, chat_id: int, reply_to: int | None, key: tuple[int, int] | None) -> None:
+    def _spawn(self, live: _Live, chat_id: int, reply_to: int | None, key: tuple[int, int, str] | None) -> None:
         if self._closed:
             self._chat.say(chat_id, live.text, reply_to, live.keyboard)  # shutting down: no deletion to own
             return
         self._tasks.spawn(self._run(live, chat_id, reply_to, key), name=f"brief-{chat_id}")
 
-    async def _run(self, live: _Live, chat_id: int, reply_to: int | None, key: tuple[int, int] | None) -> None:
+    async def _run(self, live: _Live, chat_id: int, reply_to: int | None, key: tuple[int, int, str] | None) -> None:
         """Send it, catch up with a newer text that came meanwhile, then delete it when it expires."""
         try:
             live.shown = live.text

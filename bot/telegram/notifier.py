@@ -129,7 +129,10 @@ class TelegramNotifier:
             self.show(job.chat_id, job.message_id, message_for(view), job.reply_to)
             return True
         first = self._first.get(job.id)
-        return first is not None and self._sender.upgrade(job.chat_id, first[0], message_for(view))
+        spec = message_for(view)
+        if not spec.final:  # a preview Telegram might not fetch must not cost the job its message
+            spec = replace(spec, photo=None)
+        return first is not None and self._sender.upgrade(job.chat_id, first[0], spec)
 
     async def post(self, chat_id: int, spec: MessageSpec, reply_to: int | None = None) -> int:
         """Send a new message and return its id once Telegram has it."""

@@ -54,17 +54,20 @@ def _visitor_language(request: Request) -> str:
 
 
 def webapp_routes(regions: RegionService, profiles: Profiles, bot_token: str) -> list[Route]:
-    async def show(request: Request, key: str) -> Response:
+    async def show(request: Request, key: str, action: str) -> Response:
+        """The page for picker `key`; it posts the painting to `action`, relative to the page's own
+        address, so a PUBLIC_URL with a path behind a proxy keeps working."""
         found = await regions.page_data(key)
         if found is None:
             return HTMLResponse(closed_page(_visitor_language(request)), status_code=404, headers=_HEADERS)
         picker, image = found
         picture = image.raw_image_url or image.image_url  # the sharpest the screen can show
-        page = region_page(picker.owner.lang, picture, picker.prompt or "", f"{WEBAPP_PATH}/{picker.key}")
+        page = region_page(picker.owner.lang, picture, picker.prompt or "", action)
         return HTMLResponse(page, headers=_HEADERS)
 
     async def page(request: Request) -> Response:
-        return await show(request, request.path_params["key"])
+        key = request.path_params["key"]
+        return await show(request, key, key)  # /…/webapp/region/<key> posts to itself
 
     async def launched(request: Request) -> Response:
         """The app's fixed URL, as Telegram opens a direct link: the picker is the start parameter.
@@ -72,7 +75,7 @@ def webapp_routes(regions: RegionService, profiles: Profiles, bot_token: str) ->
         key = request.query_params.get("tgWebAppStartParam", "")
         if not _START_PARAM.fullmatch(key):
             return HTMLResponse(closed_page(_visitor_language(request)), status_code=404, headers=_HEADERS)
-        return await show(request, key)
+        return await show(request, key, f"{WEBAPP_PATH.rsplit('/', 1)[-1]}/{key}")  # /…/webapp/region → region/<key>
 
     async def submit(request: Request) -> Response:
         if await regions.page_data(request.path_params["key"]) is None:  # before reading a byte

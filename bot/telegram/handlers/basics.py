@@ -12,8 +12,8 @@ from telegram.ext import ApplicationHandlerStop
 from bot import replies
 from bot.i18n import html, language_of, text
 from bot.telegram.context import BotContext
-from bot.telegram.handlers.common import allowed_command, who
-from bot.telegram.handlers.settings import SETTINGS_START, open_settings
+from bot.telegram.handlers.common import who
+from bot.telegram.handlers.settings import SETTINGS_START, settings_from_link
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +23,9 @@ async def help_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    if message.chat.type == "private" and (context.args or [""])[0] == SETTINGS_START:
-        asked = await allowed_command(update, context)
-        if asked is not None:
-            await open_settings(asked)
+    payload = (context.args or [""])[0]
+    if message.chat.type == "private" and payload.split("_", 1)[0] == SETTINGS_START:
+        await settings_from_link(update, context, payload)
         return
     user, _ = await who(context.services, message.from_user)
     context.services.notifier.say(message.chat_id, replies.help_text(user.lang, context.bot.username), message.message_id)
@@ -40,7 +39,9 @@ async def id_command(update: Update, context: BotContext) -> None:
         return
     user, _ = await who(context.services, message.from_user)
     said = html(user.lang, "id.yours", user_id=user.user_id, chat_id=message.chat_id)
-    context.services.briefs.say(message.chat_id, said, message.message_id)
+    stranger = not await context.services.access.allowed(user.user_id, message.chat_id)  # capped per group
+    context.services.briefs.per_person(message.chat_id, user.user_id, said, message.message_id, kind="id",
+                                       stranger=stranger)  # fmt: skip
 
 
 async def plain_text(update: Update, context: BotContext) -> None:

@@ -69,4 +69,4 @@ def refuse(services: Wing, message: Message, refused: Refused, lang: str) -> Non
     user = message.from_user.id if message.from_user is not None else None
     text = replies.refusal(refused, datetime.now(services.access.config.tz), lang, user)
     stranger = refused.why is Refusal.NOT_ALLOWED
-    services.briefs.refuse(message.chat_id, user, f"⛔ {replies.plain(text)}", message.message_id, stranger=stranger)
+    services.briefs.per_person(message.chat_id, user, f"⛔ {replies.plain(text)}", message.message_id, stranger=stranger)

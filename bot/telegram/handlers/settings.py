@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.domain import Refusal, Refused
 from bot.i18n import html, text
 from bot.panels import settings_panel, settings_pointer
 from bot.profiles import SUFFIX_LIMIT, check_suffix
 from bot.prompt import PromptError, clean_text
 from bot.render import KeyButton
 from bot.telegram.context import BotContext
-from bot.telegram.handlers.common import Asked, allowed_command, brief, warn
+from bot.telegram.handlers.common import Asked, allowed_command, brief, refuse, warn, who
 
-SETTINGS_START = "settings"  # t.me/<bot>?start=settings opens the panel in a private chat
+SETTINGS_START = "settings"  # t.me/<bot>?start=settings_<group id> opens the panel in a private chat
 
 
 async def settings(update: Update, context: BotContext) -> None:
@@ -24,11 +25,28 @@ async def settings(update: Update, context: BotContext) -> None:
         return
     services, message, user = asked.services, asked.message, asked.user
     if message.chat.type != "private" and context.bot.username:
-        link = f"https://t.me/{context.bot.username}?start={SETTINGS_START}"
+        link = f"https://t.me/{context.bot.username}?start={SETTINGS_START}_{message.chat_id}"
         services.briefs.say(message.chat_id, settings_pointer(user), message.message_id,
                             ((KeyButton(text(user.lang, "settings.open"), url=link),),))  # fmt: skip
         return
     await open_settings(asked)
+
+
+async def settings_from_link(update: Update, context: BotContext, payload: str) -> None:
+    """`/start settings_<group id>`, from a group's /settings button: the panel, for someone allowed
+    here or in that group (a group's members need not be listed one by one). A forged group id
+    gives no more than one's own settings panel: settings start nothing and spend nothing."""
+    message = update.effective_message
+    if message is None:
+        return
+    services = context.services
+    user, profile = await who(services, message.from_user)
+    group = payload.removeprefix(f"{SETTINGS_START}_")
+    in_group = group.lstrip("-").isdigit() and int(group) < 0 and await services.access.allowed(user.user_id, int(group))
+    if not in_group and not await services.access.allowed(user.user_id, message.chat_id):
+        refuse(services, message, Refused(Refusal.NOT_ALLOWED), user.lang)
+        return
+    await open_settings(Asked(services, message, user, profile))
 
 
 async def open_settings(asked: Asked) -> None:
