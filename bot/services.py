@@ -15,22 +15,22 @@ from zoneinfo import ZoneInfo
 import httpx
 from starlette.routing import BaseRoute
 
-from bot.access import Access, AccessConfig
-from bot.alerts import Alerts
-from bot.buttons import ButtonService
 from bot.config import Settings
-from bot.httpclient import AsyncClient
+from bot.features.access import Access, AccessConfig
+from bot.features.alerts import Alerts
+from bot.features.buttons import ButtonService
+from bot.features.profiles import Profiles
+from bot.features.regions.service import Display, RegionService
+from bot.features.suggestions import Suggestions
 from bot.imagine import ImagineClient
 from bot.jobs import JobConfig, JobService, Notifier
-from bot.loopwatch import LoopWatch
-from bot.media import AceDataHost, Fetch, Host, LocalHost, MediaService
-from bot.profiles import Profiles
-from bot.regions import Display, RegionService
+from bot.media.hosting import AceDataHost, Fetch, Host, LocalHost, MediaService
+from bot.runtime.httpclient import AsyncClient
+from bot.runtime.loopwatch import LoopWatch
+from bot.runtime.tasks import TaskSet
 from bot.store import Store
-from bot.suggestions import Suggestions
-from bot.tasks import TaskSet
-from bot.web import CALLBACK_PATH, WebServer, callback_route, media_route
-from bot.webapp import WEBAPP_PATH, webapp_routes
+from bot.web.miniapp import WEBAPP_PATH, webapp_routes
+from bot.web.server import CALLBACK_PATH, WebServer, callback_route, media_route
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY = 6 * 3600.0

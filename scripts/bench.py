@@ -53,7 +53,7 @@ AceData records `finished_at` in wall-clock time, so `_BenchAceData` stamps the 
   second) as Telegram does, answering 429 to a call over them. Compliant means no call went over
   a limit (the fake's `over_limit`) and none was made inside a retry_after.
 * peak RSS of the bot (psutil, every 100 ms) and its CPU time.
-* the longest event-loop stall, parsed from the bot's shutdown line (logger bot.loopwatch), and
+* the longest event-loop stall, parsed from the bot's shutdown line (logger bot.runtime.loopwatch), and
   the number of "event loop stalled" warnings.
 * jobs lost: no final image in Telegram by `--timeout` s after the last request (default: twice
   what the limits need for this load + 30 s).

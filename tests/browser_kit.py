@@ -27,10 +27,10 @@ from PIL import Image as PILImage
 from playwright.async_api import Browser, Page, Route, async_playwright
 from starlette.applications import Starlette
 
-from bot.domain import Image, Picker, Refused, Requester
-from bot.profiles import Profile
-from bot.regions import Answer, Outcome
-from bot.webapp import WEBAPP_PATH, webapp_routes
+from bot.core.domain import Image, Picker, Refused, Requester
+from bot.features.profiles import Profile
+from bot.features.regions.service import Answer, Outcome
+from bot.web.miniapp import WEBAPP_PATH, webapp_routes
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 BASE = "https://bot.test"

@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 
-from bot.domain import Button, Image, Job, JobState, JobView, Requester
+from bot.core.domain import Button, Image, Job, JobState, JobView, Requester
+from bot.core.prompt import parse_prompt
 from bot.imagine import ImagineClient
 from bot.jobs import JobConfig, JobService
-from bot.prompt import parse_prompt
 from bot.store import Store
 
 ANN = Requester(7, "Ann", "ann")

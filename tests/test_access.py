@@ -7,11 +7,11 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.access import Access, AccessConfig
-from bot.alerts import Alerts
-from bot.domain import Job, JobState, Refusal, Requester
-from bot.failures import explain
+from bot.core.domain import Job, JobState, Refusal, Requester
+from bot.features.access import Access, AccessConfig
+from bot.features.alerts import Alerts
 from bot.imagine.errors import api_error
+from bot.jobs.failures import explain
 from bot.store import Store
 
 ANN, BOB, ADMIN = 11, 12, 1

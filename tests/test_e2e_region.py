@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.mask import CELLS, cell_box
+from bot.features.regions.mask import CELLS, cell_box
 from tests.fakes import FakeAceData, FakeMessage, FakeTelegram
 from tests.harness import BotProcess
 from tests.test_e2e_core import data_of, finished, imagine_requests, labels, reply_to

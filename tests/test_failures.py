@@ -3,8 +3,8 @@ import inspect
 import pytest
 
 import bot.imagine.errors as errors
-from bot.failures import MISCONFIGURED, explain, for_code
 from bot.imagine.errors import api_error
+from bot.jobs.failures import MISCONFIGURED, explain, for_code
 
 
 def _instances() -> list[errors.ImagineError]:

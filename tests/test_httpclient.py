@@ -5,7 +5,7 @@ import weakref
 
 import httpx
 
-from bot.httpclient import AsyncClient
+from bot.runtime.httpclient import AsyncClient
 
 
 def _client() -> AsyncClient:

@@ -8,8 +8,8 @@ import math
 import time
 from pathlib import Path
 
-from bot.domain import Job, JobState
-from bot.failures import UNCONFIRMED
+from bot.core.domain import Job, JobState
+from bot.jobs.failures import UNCONFIRMED
 from bot.store import Store
 from tests.jobs_kit import ANN, FAST, Upstream, ended, line, running
 

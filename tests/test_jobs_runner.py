@@ -8,9 +8,9 @@ import dataclasses
 import json
 from pathlib import Path
 
-from bot.domain import JobState, Refusal, Refused, Requester
-from bot.failures import DEADLINE
+from bot.core.domain import JobState, Refusal, Refused, Requester
 from bot.jobs import CallbackAnswer
+from bot.jobs.failures import DEADLINE
 from tests.jobs_kit import ANN, FAST, Upstream, ended, imagine, line, running, until
 
 BOB = Requester(8, "Bob", "bob")

@@ -4,7 +4,7 @@ import io
 import pytest
 from PIL import Image
 
-from bot.mask import CELLS, cell_box, mask_base64, mask_png, overlay_jpeg
+from bot.features.regions.mask import CELLS, cell_box, mask_base64, mask_png, overlay_jpeg
 
 
 def _decode(data: bytes) -> Image.Image:

@@ -10,9 +10,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.domain import Picture
+from bot.core.domain import Picture
 from bot.imagine import ImagineClient
-from bot.media import MAX_IMAGE_BYTES, AceDataHost, LocalHost, MediaError, MediaService, download, sniff
+from bot.media.hosting import (
+    MAX_IMAGE_BYTES,
+    AceDataHost,
+    LocalHost,
+    MediaError,
+    MediaService,
+    download,
+    sniff,
+)
 from bot.store import Store
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import panels, replies
-from bot.access import Usage
-from bot.domain import Job, JobState, Picker, Refusal, Refused, Requester
-from bot.profiles import Profile
-from bot.render import parse_panel
+from bot.core.domain import Job, JobState, Picker, Refusal, Refused, Requester
+from bot.features.access import Usage
+from bot.features.profiles import Profile
+from bot.render import panels, replies
+from bot.render.job import parse_panel
 
 ANN = Requester(7, "Ann", "ann", "en")
 LI = Requester(8, "李", None, "zh")

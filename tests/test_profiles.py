@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.profiles import Profile, Profiles, change, check_suffix, with_defaults
-from bot.prompt import PromptError, parse_prompt
+from bot.core.prompt import PromptError, parse_prompt
+from bot.features.profiles import Profile, Profiles, change, check_suffix, with_defaults
 from bot.store import Store
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.prompt import PromptError, parse_prompt
+from bot.core.prompt import PromptError, parse_prompt
 
 
 def test_plain_prompt_keeps_parameters() -> None:
@@ -57,7 +57,7 @@ def test_obvious_mistakes_are_explained(text: str, fragment: str) -> None:
 
 
 def test_parameters_typed_on_chinese_keyboards() -> None:
-    from bot.prompt import needs_translation
+    from bot.core.prompt import needs_translation
 
     assert parse_prompt("一只狐狸 ——ar 3：2").full == "一只狐狸 --ar 3:2"
     assert parse_prompt("一只狐狸 －－ar １６：９ －－v 7").params == {"ar": "16:9", "v": "7"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from bot.domain import Job, JobState, Picker, Picture, Requester
+from bot.core.domain import Job, JobState, Picker, Picture, Requester
 from bot.store import Store
 
 

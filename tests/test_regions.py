@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 from PIL import Image as PILImage
 
-from bot.domain import Button, Image, Picker, Requester
-from bot.regions import Answer, RegionService
-from bot.render import MessageSpec
+from bot.core.domain import Button, Image, Picker, Requester
+from bot.features.regions.service import Answer, RegionService
+from bot.render.job import MessageSpec
 from bot.store import Store
 
 ANN = Requester(7, "Ann", "ann")
@@ -106,7 +106,7 @@ async def test_only_the_owner_changes_it_and_an_empty_submit_is_refused(tmp_path
 
 async def test_redraws_finishing_out_of_order_never_show_an_older_selection(tmp_path: Path) -> None:
     """Each tap starts its own redraw; a slow one that ends last must not put back an old state."""
-    import bot.regions as regions_module
+    import bot.features.regions.service as regions_module
 
     regions, store, display, key = await _picker(tmp_path)
     real = regions_module.overlay_jpeg

@@ -1,7 +1,7 @@
 from collections.abc import Iterable
 
-from bot.domain import Button, Image, Job, JobState, JobView, Requester
-from bot.render import (
+from bot.core.domain import Button, Image, Job, JobState, JobView, Requester
+from bot.render.job import (
     CAPTION_LIMIT,
     KeyButton,
     action_label,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import Image, Job, JobState, Requester
+from bot.core.domain import Image, Job, JobState, Requester
 from bot.store import MIGRATIONS, Store
 
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import httpx
 
-from bot.domain import Picture, Refusal, Refused, Requester
+from bot.core.domain import Picture, Refusal, Refused, Requester
+from bot.features.profiles import Profile
+from bot.features.suggestions import Suggestions
 from bot.imagine import ImagineClient
 from bot.jobs import JobService
-from bot.profiles import Profile
-from bot.render import MessageSpec, parse_panel
+from bot.render.job import MessageSpec, parse_panel
 from bot.store import Store
-from bot.suggestions import Suggestions
 from tests.jobs_kit import FAST, Notes, Upstream
 
 LI = Requester(21, "李", "li", "zh")

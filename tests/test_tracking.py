@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 
 from bot.imagine import ImagineClient, ImagineRequest
-from bot.tasks import TaskSet
-from bot.tracking import CLOCK_SKEW, TaskPoller, find_task
+from bot.jobs.tracking import CLOCK_SKEW, TaskPoller, find_task
+from bot.runtime.tasks import TaskSet
 
 NOW = 1_700_000_000.0
 

@@ -20,13 +20,13 @@ from pydantic import ValidationError
 from starlette.applications import Starlette
 
 from bot.config import Settings
-from bot.domain import Image as Picture
-from bot.domain import Picker, Requester
-from bot.mask import BadDrawing, mask_from_drawing
-from bot.panels import picker_message
-from bot.profiles import Profile
-from bot.regions import Answer, Outcome
-from bot.webapp import InitDataError, check_init_data, webapp_routes
+from bot.core.domain import Image as Picture
+from bot.core.domain import Picker, Requester
+from bot.features.profiles import Profile
+from bot.features.regions.mask import BadDrawing, mask_from_drawing
+from bot.features.regions.service import Answer, Outcome
+from bot.render.panels import picker_message
+from bot.web.miniapp import InitDataError, check_init_data, webapp_routes
 from tests.fakes import FakeAceData, FakeTelegram
 from tests.harness import BOT_TOKEN, BotProcess, free_port
 from tests.test_e2e_core import data_of, finished, imagine_requests, reply_to

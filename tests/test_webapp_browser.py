@@ -16,8 +16,8 @@ from PIL import Image
 
 pytest.importorskip("playwright", reason="Playwright is not installed: pip install -e '.[test]'")
 
-from bot.domain import Refusal, Refused, Requester
-from bot.regions import Answer
+from bot.core.domain import Refusal, Refused, Requester
+from bot.features.regions.service import Answer
 from tests.browser_kit import (
     CHROMIUM,
     DARK_THEME,

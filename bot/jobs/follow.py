@@ -12,15 +12,15 @@ import asyncio
 import logging
 import time
 
-from bot.domain import Job, JobState, JobView
-from bot.failures import DEADLINE, UNCONFIRMED, upstream_detail
+from bot.core.domain import Job, JobState, JobView
+from bot.core.prompt import needs_translation
 from bot.imagine import ImagineClient, ImagineError, ImagineRequest, ImagineResult, TaskRecord
+from bot.jobs.failures import DEADLINE, UNCONFIRMED, upstream_detail
 from bot.jobs.messages import Messages
 from bot.jobs.ports import JobConfig
 from bot.jobs.results import Results
-from bot.prompt import needs_translation
+from bot.jobs.tracking import TaskPoller, find_task
 from bot.store import Store
-from bot.tracking import TaskPoller, find_task
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from bot.domain import Job, JobState, JobView
+from bot.core.domain import Job, JobState, JobView
 from bot.jobs.ports import Notifier
+from bot.runtime.tasks import TaskSet
 from bot.store import Store
-from bot.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 

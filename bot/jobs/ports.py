@@ -6,7 +6,8 @@ import enum
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.domain import Button, Image, JobView, Picture
+from bot.core.domain import Button, Image, JobView, Picture, Refused
+from bot.jobs.failures import Failure
 
 REGION_ACTION = "variation_region"
 RETRY_ACTION = "retry"
@@ -28,8 +29,24 @@ class Notifier(Protocol):
     def show_buttons(self, image: Image, buttons: tuple[Button, ...]) -> None: ...
 
 
+class Admission(Protocol):
+    """Who may start a job, and how much (implemented by `bot.features.access.Access`)."""
+
+    async def check(self, user_id: int, chat_id: int) -> Refused | None: ...
+
+
+class Alarms(Protocol):
+    """What the operator must hear of (implemented by `bot.features.alerts.Alerts`)."""
+
+    def failure(self, failure: Failure) -> None: ...
+
+    def upstream_failed(self) -> None: ...
+
+    def upstream_ok(self) -> None: ...
+
+
 class PictureHost(Protocol):
-    """Turns a user's picture into a public URL (implemented by `bot.media.MediaService`)."""
+    """Turns a user's picture into a public URL (implemented by `bot.media.hosting.MediaService`)."""
 
     async def url_for(self, picture: Picture) -> str: ...
 

@@ -14,9 +14,9 @@ from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from bot.domain import Job, JobView
+from bot.core.domain import Job, JobView
 from bot.jobs.ports import JobConfig
-from bot.tasks import TaskSet
+from bot.runtime.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 

@@ -8,21 +8,20 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from bot.alerts import Alerts
-from bot.domain import Button, Image, Job, JobState, JobView
-from bot.failures import Failure, for_code, upstream_detail
+from bot.core.domain import Button, Image, Job, JobState, JobView
 from bot.imagine import ImagineError, ImagineResult
+from bot.jobs.failures import Failure, for_code, upstream_detail
 from bot.jobs.messages import Messages
-from bot.jobs.ports import REGION_ACTION, Notifier
+from bot.jobs.ports import REGION_ACTION, Alarms, Notifier
+from bot.runtime.tasks import TaskSet
 from bot.store import Store
-from bot.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
 
 class Results:
     def __init__(
-        self, store: Store, notifier: Notifier, messages: Messages, tasks: TaskSet, alerts: Alerts | None = None
+        self, store: Store, notifier: Notifier, messages: Messages, tasks: TaskSet, alerts: Alarms | None = None
     ) -> None:
         self._store = store
         self._alerts = alerts

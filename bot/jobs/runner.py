@@ -12,9 +12,8 @@ import secrets
 import time
 from dataclasses import replace
 
-from bot.alerts import Alerts
-from bot.domain import Job, JobState, JobView
-from bot.failures import DEADLINE, Failure, explain, upstream_detail
+from bot.core.domain import Job, JobState, JobView
+from bot.core.prompt import clean_text, needs_translation, split_prompt
 from bot.imagine import (
     Accepted,
     ConnectionLost,
@@ -24,13 +23,13 @@ from bot.imagine import (
     RateLimited,
     Unavailable,
 )
+from bot.jobs.failures import DEADLINE, Failure, explain, upstream_detail
 from bot.jobs.follow import Follower, request_for
 from bot.jobs.messages import Messages
-from bot.jobs.ports import JobConfig, PictureHost
+from bot.jobs.ports import Alarms, JobConfig, PictureHost
 from bot.jobs.queue import JobQueue
 from bot.jobs.results import Results
-from bot.media import MediaError
-from bot.prompt import clean_text, needs_translation, split_prompt
+from bot.media.hosting import MediaError
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -47,7 +46,7 @@ class Runner:
         follower: Follower,
         config: JobConfig,
         pictures: PictureHost | None,
-        alerts: Alerts | None = None,
+        alerts: Alarms | None = None,
     ) -> None:
         self._store = store
         self._alerts = alerts

@@ -19,21 +19,19 @@ from dataclasses import replace
 
 from pydantic import ValidationError
 
-from bot.access import Access
-from bot.alerts import Alerts
-from bot.domain import Image, Job, JobState, JobView, Picture, Refusal, Refused, Requester, Wishes
-from bot.failures import INTERNAL
+from bot.core.domain import Image, Job, JobState, JobView, Picture, Refusal, Refused, Requester, Wishes
+from bot.core.prompt import Prompt
 from bot.imagine import ImagineClient, ImagineResult
+from bot.jobs.failures import INTERNAL
 from bot.jobs.follow import Follower
 from bot.jobs.messages import Messages
-from bot.jobs.ports import CallbackAnswer, JobConfig, Notifier, PictureHost
+from bot.jobs.ports import Admission, Alarms, CallbackAnswer, JobConfig, Notifier, PictureHost
 from bot.jobs.queue import JobQueue
 from bot.jobs.results import Results
 from bot.jobs.runner import Runner
-from bot.prompt import Prompt
+from bot.jobs.tracking import TaskPoller
+from bot.runtime.tasks import TaskSet
 from bot.store import Store
-from bot.tasks import TaskSet
-from bot.tracking import TaskPoller
 
 log = logging.getLogger(__name__)
 AS_USUAL = Wishes()
@@ -55,8 +53,8 @@ class JobService:
         notifier: Notifier,
         config: JobConfig,
         pictures: PictureHost | None = None,
-        access: Access | None = None,
-        alerts: Alerts | None = None,
+        access: Admission | None = None,
+        alerts: Alarms | None = None,
     ) -> None:
         self._store = store
         self._access = access

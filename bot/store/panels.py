@@ -7,7 +7,7 @@ import json
 import time
 from dataclasses import dataclass
 
-from bot.domain import Requester
+from bot.core.domain import Requester
 from bot.store.rows import new_key
 from bot.store.tables import Tables
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from bot.domain import Picker
+from bot.core.domain import Picker
 from bot.store.rows import cells_text, picker_from
 from bot.store.tables import Tables
 

@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 import aiosqlite
 
-from bot.domain import Button, Image, Job, JobState, Picker, Picture, Requester
+from bot.core.domain import Button, Image, Job, JobState, Picker, Picture, Requester
 
 JOB_COLUMNS = (
     "chat_id", "chat_type", "user_id", "first_name", "username", "prompt", "upstream_prompt", "action",

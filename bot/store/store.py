@@ -14,7 +14,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.domain import Button, Image, Job, JobState, Picture
+from bot.core.domain import Button, Image, Job, JobState, Picture
 from bot.store.panels import PanelTable
 from bot.store.pickers import PickerTable
 from bot.store.profiles import ProfileTable

@@ -28,7 +28,7 @@ from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.request import TelegramRequest
 from bot.telegram.sender import Limits
 from bot.telegram.webhook import webhook_route
-from bot.web import CannotListen
+from bot.web.server import CannotListen
 
 log = logging.getLogger(__name__)
 

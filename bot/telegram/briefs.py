@@ -15,8 +15,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.render import Keyboard, MessageSpec
-from bot.tasks import TaskSet
+from bot.render.job import Keyboard, MessageSpec
+from bot.runtime.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 

@@ -7,15 +7,15 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.access import Access
-from bot.buttons import ButtonService
 from bot.config import Settings
+from bot.features.access import Access
+from bot.features.buttons import ButtonService
+from bot.features.profiles import Profiles
+from bot.features.regions.service import RegionService
+from bot.features.suggestions import Suggestions
 from bot.jobs import JobService
-from bot.profiles import Profiles
-from bot.regions import RegionService
 from bot.services import Services
 from bot.store import Store
-from bot.suggestions import Suggestions
 from bot.telegram.albums import AlbumCollector
 from bot.telegram.briefs import Briefs
 from bot.telegram.notifier import TelegramNotifier

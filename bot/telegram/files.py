@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from telegram import Bot
 
-from bot.media import Fetch
+from bot.media.hosting import Fetch
 
 
 def telegram_fetch(bot: Bot) -> Fetch:
-    """A `bot.media.Fetch` that downloads through the Bot API (the token stays inside the bot)."""
+    """A `bot.media.hosting.Fetch` that downloads through the Bot API (the token stays inside the bot)."""
 
     async def fetch(file_id: str) -> bytes:
         file = await bot.get_file(file_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from telegram.request import HTTPXRequest
 
-from bot.httpclient import AsyncClient
+from bot.runtime.httpclient import AsyncClient
 
 
 class TelegramRequest(HTTPXRequest):

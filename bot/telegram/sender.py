@@ -19,7 +19,7 @@ from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
-from bot.render import Keyboard, MessageSpec
+from bot.render.job import Keyboard, MessageSpec
 from bot.telegram.pacing import ChatPacer, GlobalBucket
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from telegram import Bot, InlineKeyboardMarkup, InputMediaDocument, InputMediaPh
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from bot.media import download
-from bot.render import MessageSpec
+from bot.media.hosting import download
+from bot.render.job import MessageSpec
 
 PHOTO_UPLOAD_LIMIT = 10 * 1024 * 1024
 DOCUMENT_UPLOAD_LIMIT = 50 * 1024 * 1024

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
-from bot import reports
-from bot.domain import Refusal, Refused
+from bot.core.domain import Refusal, Refused
+from bot.render import reports
 from bot.telegram.context import BotContext, Wing
 from bot.telegram.handlers.common import brief, refuse, say, who
 

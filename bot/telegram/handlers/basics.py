@@ -9,8 +9,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import replies
 from bot.i18n import html, language_of, text
+from bot.render import replies
 from bot.telegram.context import BotContext
 from bot.telegram.handlers.common import who
 from bot.telegram.handlers.settings import SETTINGS_START, settings_from_link

@@ -7,14 +7,14 @@ from datetime import datetime
 
 from telegram import CallbackQuery, Update
 
-from bot import replies
-from bot.buttons import Pressed
-from bot.domain import Refused, Requester, Wishes
+from bot.core.domain import Refused, Requester, Wishes
+from bot.features.buttons import Pressed
+from bot.features.regions.service import Answer
 from bot.i18n import text
 from bot.jobs.service import Cancelled
-from bot.panels import selection
-from bot.regions import Answer
-from bot.render import action_label, parse_callback, parse_cancel, parse_panel, parse_picker
+from bot.render import replies
+from bot.render.job import action_label, parse_callback, parse_cancel, parse_panel, parse_picker
+from bot.render.panels import selection
 from bot.telegram.context import BotContext, Wing
 from bot.telegram.handlers.common import who
 from bot.telegram.handlers.panels import panel_tap

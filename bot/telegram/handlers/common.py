@@ -10,9 +10,9 @@ from datetime import datetime
 
 from telegram import Message, Update, User
 
-from bot import replies
-from bot.domain import Refusal, Refused, Requester
-from bot.profiles import Profile
+from bot.core.domain import Refusal, Refused, Requester
+from bot.features.profiles import Profile
+from bot.render import replies
 from bot.telegram.context import BotContext, Wing
 
 

@@ -11,11 +11,11 @@ import re
 
 from telegram import Message, Update
 
-from bot import replies
-from bot.domain import Picture, Refusal, Refused
-from bot.media import MediaError
-from bot.profiles import with_defaults
-from bot.prompt import MAX_IMAGE_URLS, PromptError, parse_prompt
+from bot.core.domain import Picture, Refusal, Refused
+from bot.core.prompt import MAX_IMAGE_URLS, PromptError, parse_prompt
+from bot.features.profiles import with_defaults
+from bot.media.hosting import MediaError
+from bot.render import replies
 from bot.telegram.context import BotContext, Wing
 from bot.telegram.handlers.common import brief, refuse, warn, who
 from bot.telegram.handlers.pictures import attached, replied

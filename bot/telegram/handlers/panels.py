@@ -8,12 +8,12 @@ from datetime import datetime
 
 from telegram import CallbackQuery
 
-from bot import replies
-from bot.domain import Refused, Requester
+from bot.core.domain import Refused, Requester
+from bot.core.prompt import PromptError
+from bot.features.profiles import Profile, change
 from bot.i18n import text
-from bot.panels import settings_panel
-from bot.profiles import Profile, change
-from bot.prompt import PromptError
+from bot.render import replies
+from bot.render.panels import settings_panel
 from bot.telegram.context import Wing
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from telegram import Message
 
-from bot.domain import Picture
-from bot.media import MAX_IMAGE_BYTES, MediaError
+from bot.core.domain import Picture
+from bot.media.hosting import MAX_IMAGE_BYTES, MediaError
 from bot.store import Store
 
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})

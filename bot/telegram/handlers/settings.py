@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.domain import Refusal, Refused
+from bot.core.domain import Refusal, Refused
+from bot.core.prompt import PromptError, clean_text
+from bot.features.profiles import SUFFIX_LIMIT, check_suffix
 from bot.i18n import html, text
-from bot.panels import settings_panel, settings_pointer
-from bot.profiles import SUFFIX_LIMIT, check_suffix
-from bot.prompt import PromptError, clean_text
-from bot.render import KeyButton
+from bot.render.job import KeyButton
+from bot.render.panels import settings_panel, settings_pointer
 from bot.telegram.context import BotContext
 from bot.telegram.handlers.common import Asked, allowed_command, brief, refuse, warn, who
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.core.prompt import clean_text
 from bot.i18n import html
-from bot.media import MediaError
-from bot.panels import info
-from bot.prompt import clean_text
+from bot.media.hosting import MediaError
+from bot.render.panels import info
 from bot.telegram.context import BotContext
 from bot.telegram.handlers.common import allowed_command, brief, refuse, say, warn, who
 from bot.telegram.handlers.pictures import attached, replied

@@ -17,7 +17,7 @@ _PAGE_KEYS = tuple(k for k in CATALOGUES["en"] if k.startswith("draw."))
 
 @cache
 def _static(name: str) -> str:
-    return resources.files("bot.webapp").joinpath("static", name).read_text(encoding="utf-8")
+    return resources.files("bot.web.miniapp").joinpath("static", name).read_text(encoding="utf-8")
 
 
 def _strings(lang: str) -> str:

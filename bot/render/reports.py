@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.access import AccessConfig, Stats
+from bot.features.access import AccessConfig, Stats
 from bot.i18n import Html, html, text
-from bot.replies import zone_name
+from bot.render.replies import zone_name
 from bot.store.usage import AccessEntry
 
 

@@ -14,11 +14,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.domain import Button, Image, Job, JobState, JobView, Requester
+from bot.core.domain import Button, Image, Job, JobState, JobView, Requester
+from bot.core.prompt import english_of
 from bot.i18n import CATALOGUES, Html
 from bot.i18n import html as say
 from bot.i18n import text as plain_text
-from bot.prompt import english_of
 
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096

@@ -5,7 +5,7 @@ initdata.py  Telegram's `initData` check (plain HMAC, as Telegram documents it)
 page.py      the page: static/region.html, .css, .js inlined, with the reader's texts
 """
 
-from bot.webapp.initdata import INIT_DATA_MAX_AGE, InitDataError, check_init_data
-from bot.webapp.routes import WEBAPP_PATH, webapp_routes
+from bot.web.miniapp.initdata import INIT_DATA_MAX_AGE, InitDataError, check_init_data
+from bot.web.miniapp.routes import WEBAPP_PATH, webapp_routes
 
 __all__ = ["INIT_DATA_MAX_AGE", "WEBAPP_PATH", "InitDataError", "check_init_data", "webapp_routes"]

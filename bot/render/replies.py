@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
-from bot.domain import Refusal, Refused
+from bot.core.domain import Refusal, Refused
 from bot.i18n import CATALOGUES, Html
 from bot.i18n import html as say
 from bot.i18n import text as plain_text

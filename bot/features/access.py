@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain import Refusal, Refused
+from bot.core.domain import Refusal, Refused
 from bot.store import Store
 from bot.store.usage import AccessEntry
 

@@ -18,7 +18,7 @@ from typing import Protocol
 
 import httpx
 
-from bot.domain import Picture
+from bot.core.domain import Picture
 from bot.i18n import Msg
 from bot.imagine import ImagineClient, ImagineError
 from bot.store import Store

@@ -23,8 +23,8 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.jobs import CallbackAnswer, JobService
-from bot.media import LocalHost
-from bot.tasks import TaskSet
+from bot.media.hosting import LocalHost
+from bot.runtime.tasks import TaskSet
 
 CALLBACK_PATH = "/acedata"
 
@@ -110,7 +110,7 @@ class WebServer:
         self._host, self._port = host, port
         self._config = Config()
         self._config.accesslog = None
-        self._config.errorlog = logging.getLogger("bot.web.hypercorn")
+        self._config.errorlog = logging.getLogger("bot.web.server.hypercorn")
         self._config.graceful_timeout = 3.0
         # Limits of our own, whatever sits in front: small headers, idle connections closed soon,
         # slow clients dropped, and little body buffered ahead of the app (which caps it too).

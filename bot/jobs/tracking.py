@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.imagine import TASKS_LIMIT, ImagineClient, ImagineError, ImagineRequest, TaskRecord
-from bot.tasks import TaskSet
+from bot.runtime.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 

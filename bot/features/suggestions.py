@@ -13,22 +13,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot import panels
-from bot.access import Access
-from bot.alerts import Alerts
-from bot.domain import Job, Picture, Refusal, Refused, Requester
-from bot.failures import explain, upstream_detail
+from bot.core.domain import Job, Picture, Refusal, Refused, Requester
+from bot.core.prompt import PromptError, parse_prompt
+from bot.features.access import Access
+from bot.features.alerts import Alerts
+from bot.features.profiles import Profile, with_defaults
+from bot.features.regions.service import Display
 from bot.i18n import Msg
 from bot.imagine import ImagineClient, ImagineError
 from bot.jobs import JobService, PictureHost
-from bot.media import MediaError
-from bot.profiles import Profile, with_defaults
-from bot.prompt import PromptError, parse_prompt
-from bot.regions import Display
-from bot.render import MessageSpec
+from bot.jobs.failures import explain, upstream_detail
+from bot.media.hosting import MediaError
+from bot.render import panels
+from bot.render.job import MessageSpec
+from bot.runtime.tasks import TaskSet
 from bot.store import Store
 from bot.store.panels import Panel
-from bot.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 Work = Callable[[], Awaitable[list[str]]]

@@ -2,11 +2,11 @@
 
 Tapping `Vary (Region)` opens a picker: the picture with a numbered 4×4 grid and a toggle button per
 cell. Only the user who opened it may change it; replying to it with text sets the prompt for the
-area. Submit sends `variation_region` with a full-size mask (see `bot.mask`). State lives in
+area. Submit sends `variation_region` with a full-size mask (see `bot.features.regions.mask`). State lives in
 SQLite, so a picker keeps working across restarts. A person has one open picker per picture: a
 second tap brings that one back (re-posted at the bottom of the chat, its selection kept). A
 cancelled picker, and one left untouched for `idle_timeout`, collapses to a one-line note. No Telegram imports: messages go through the
-`Display` protocol and are drawn by `bot.render`.
+`Display` protocol and are drawn by `bot.render.job`.
 """
 
 from __future__ import annotations
@@ -24,15 +24,16 @@ from typing import Protocol
 import httpx
 from PIL import Image as PILImage
 
-from bot import panels, render
-from bot.domain import Button, Image, Picker, Refused, Requester, Wishes
+from bot.core.domain import Button, Image, Picker, Refused, Requester, Wishes
+from bot.core.prompt import clean_text
+from bot.features.regions.mask import CELLS, mask_base64, mask_from_drawing, overlay_jpeg
 from bot.jobs import REGION_ACTION, JobService
 from bot.jobs.service import AS_USUAL
-from bot.mask import CELLS, mask_base64, mask_from_drawing, overlay_jpeg
-from bot.media import MAX_IMAGE_BYTES, download
-from bot.prompt import clean_text
+from bot.media.hosting import MAX_IMAGE_BYTES, download
+from bot.render import job as render
+from bot.render import panels
+from bot.runtime.tasks import TaskSet
 from bot.store import Store, new_key
-from bot.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 _CACHE_SIZE = 32

@@ -13,9 +13,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.domain import Requester, Wishes
+from bot.core.domain import Requester, Wishes
+from bot.core.prompt import MODES, Prompt, PromptError, params_of, parse_prompt
 from bot.i18n import LANGUAGES, language_of
-from bot.prompt import MODES, Prompt, PromptError, params_of, parse_prompt
 from bot.store import Store
 
 VERSIONS = ("7", "6.1", "niji6")  # offered in /settings; "niji6" is sent as `--niji 6`

@@ -8,8 +8,8 @@ import logging
 import time
 from collections.abc import Callable
 
-from bot.failures import Failure
 from bot.i18n import html
+from bot.jobs.failures import Failure
 
 log = logging.getLogger(__name__)
 Tell = Callable[[int, str], None]  # (chat id, HTML text): fire and forget

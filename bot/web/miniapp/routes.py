@@ -20,14 +20,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from bot import replies
+from bot.features.profiles import Profiles
+from bot.features.regions.mask import BadDrawing
+from bot.features.regions.service import Answer, RegionService
 from bot.i18n import language_of
-from bot.mask import BadDrawing
-from bot.profiles import Profiles
-from bot.regions import Answer, RegionService
-from bot.web import TooLarge, read_capped
-from bot.webapp.initdata import InitDataError, check_init_data
-from bot.webapp.page import closed_page, region_page
+from bot.render import replies
+from bot.web.miniapp.initdata import InitDataError, check_init_data
+from bot.web.miniapp.page import closed_page, region_page
+from bot.web.server import TooLarge, read_capped
 
 log = logging.getLogger(__name__)
 

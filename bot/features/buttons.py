@@ -2,7 +2,7 @@
 
 A key we never issued (or from another chat) is UNKNOWN. Vary (Region) opens a picker; Retry sends
 a failed job again; any other action starts a job unless that button's job is still running. Every
-job passes the one admission check (`bot.access`); whoever taps owns the new job.
+job passes the one admission check (`bot.features.access`); whoever taps owns the new job.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from bot.access import Access
-from bot.domain import Button, Job, Refusal, Refused, Requester, Wishes
+from bot.core.domain import Button, Job, Refusal, Refused, Requester, Wishes
+from bot.features.access import Access
+from bot.features.regions.service import RegionService
 from bot.jobs import REGION_ACTION, RETRY_ACTION, JobService
 from bot.jobs.service import AS_USUAL
-from bot.regions import RegionService
 from bot.store import Store
 
 

@@ -10,7 +10,7 @@ import json
 import time
 from urllib.parse import parse_qsl
 
-from bot.domain import Requester
+from bot.core.domain import Requester
 from bot.i18n import language_of
 
 INIT_DATA_MAX_AGE = 3600.0

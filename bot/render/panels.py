@@ -8,15 +8,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
 
-from bot.access import Usage
-from bot.domain import Job, JobState, JobView, Picker, Requester
+from bot.core.domain import Job, JobState, JobView, Picker, Requester
+from bot.core.prompt import english_of
+from bot.features.access import Usage
+from bot.features.profiles import ASPECTS, STYLIZES, VERSIONS, Profile
 from bot.i18n import Html
 from bot.i18n import html as say
 from bot.i18n import text as plain_text
-from bot.profiles import ASPECTS, STYLIZES, VERSIONS, Profile
-from bot.prompt import english_of
-from bot.render import KeyButton, MessageSpec, mention, panel_data, picker_data, status_of
-from bot.replies import zone_name
+from bot.render.job import KeyButton, MessageSpec, mention, panel_data, picker_data, status_of
+from bot.render.replies import zone_name
 
 PICKER_GRID = 4
 SUGGESTION_CHARS = 700  # each suggested prompt, as shown

@@ -1,0 +1,1 @@
+"""Plain data and rules with no I/O: the domain, prompt parsing, callback-data codecs."""

@@ -1,0 +1,1 @@
+"""One module or subpackage per user-facing capability, built on the job layer."""

@@ -1,0 +1,1 @@
+"""Vary (Region): the picker service, its mask and overlay drawing."""

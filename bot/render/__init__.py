@@ -1,0 +1,1 @@
+"""Every text and keyboard a message shows, as pure functions of domain values."""

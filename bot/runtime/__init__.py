@@ -1,0 +1,1 @@
+"""What every layer runs on: owned background tasks, the shared httpx client, the loop watch."""

@@ -1,0 +1,1 @@
+"""The built-in web server: routes for hosted media, AceData callbacks, the Mini App."""
