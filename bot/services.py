@@ -8,6 +8,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -19,11 +20,13 @@ from bot.config import Settings
 from bot.features.access import Access, AccessConfig
 from bot.features.alerts import Alerts
 from bot.features.buttons import ButtonService
+from bot.features.info import Info
 from bot.features.profiles import Profiles
-from bot.features.regions.service import Display, RegionService
+from bot.features.regions import RegionService
+from bot.features.settings import SettingsPanels
 from bot.features.suggestions import Suggestions
 from bot.imagine import ImagineClient
-from bot.jobs import JobConfig, JobService, Notifier
+from bot.jobs import Display, JobConfig, JobService, Notifier
 from bot.media.hosting import AceDataHost, Fetch, Host, LocalHost, MediaService
 from bot.runtime.httpclient import AsyncClient
 from bot.runtime.loopwatch import LoopWatch
@@ -53,6 +56,8 @@ class Chat(Notifier, Display, Protocol):
 
     def say(self, chat_id: int, text: str, reply_to: int | None = None) -> None: ...
 
+    async def aclose(self) -> None: ...
+
 
 @dataclass
 class Services:
@@ -65,6 +70,8 @@ class Services:
     buttons: ButtonService
     profiles: Profiles
     suggestions: Suggestions
+    settings_panels: SettingsPanels
+    info: Info
     web: WebServer | None
     loopwatch: LoopWatch
     tasks: TaskSet = field(default_factory=TaskSet)
@@ -76,37 +83,42 @@ class Services:
         self.regions.start()
         self.tasks.spawn(prune_forever(self.store), name="prune")
 
-    async def close(self) -> None:
-        """Stop background work (its state is in SQLite) and close clients; the chat's own
-        sender is stopped by its owner before this."""
-        await self.tasks.close()
-        await self.suggestions.aclose()
-        await self.regions.aclose()
-        await self.jobs.stop()
-        if self.web is not None:
-            await self.web.stop()
-        await self.http.aclose()
-        await self.store.close()
-        await self.loopwatch.stop()
-
 
 async def build_services(
     settings: Settings,
+    stack: AsyncExitStack,
     *,
     make_chat: Callable[[httpx.AsyncClient], Chat],
     fetch: Fetch,
     routes: list[BaseRoute],
 ) -> tuple[Services, Chat]:
-    """Everything the bot runs on; `routes` (e.g. the webhook) join the built-in web server."""
+    """Everything the bot runs on; `routes` (e.g. the webhook) join the built-in web server.
+
+    Each part's closing is pushed onto `stack` as it is built, so the stack, unwound by its owner,
+    stops them in reverse: the features and jobs first, then the chat's sender (pending final
+    states go out), then the web server, then the clients and the database."""
     store = await Store.open(settings.database_path)
+    stack.push_async_callback(store.close)
     await store.prune(time.time())
     http = AsyncClient(limits=httpx.Limits(max_connections=None, max_keepalive_connections=50))
+    stack.push_async_callback(http.aclose)
+    loopwatch = LoopWatch()
+    loopwatch.start()
+    stack.push_async_callback(loopwatch.stop)
+    web: WebServer | None = None  # built once every route is known, stopped after the sender
+
+    async def stop_web() -> None:
+        if web is not None:
+            await web.stop()
+
+    stack.push_async_callback(stop_web)
     client = ImagineClient(
         http, base_url=settings.acedata_api_url, token=settings.acedata_api_token.get_secret_value(),
         platform_url=settings.acedata_platform_url, platform_token=settings.platform_token.get_secret_value(),
         stall_timeout=settings.acedata_stall_seconds,
     )  # fmt: skip
     chat = make_chat(http)
+    stack.push_async_callback(chat.aclose)
     ttl = settings.media_ttl_hours * 3600
     routes = list(routes)
     background: list[Coroutine[Any, Any, None]] = []
@@ -125,6 +137,7 @@ async def build_services(
     pictures = MediaService(store, host, fetch, ttl)
     jobs = JobService(store, client, chat, _job_config(settings, callback_base), pictures=pictures, access=access,
                       alerts=alerts)  # fmt: skip
+    stack.push_async_callback(jobs.stop)
     profiles = Profiles(store, settings.default_language)
     if callback_base:
         routes.append(callback_route(jobs))
@@ -133,16 +146,21 @@ async def build_services(
         draw_base = f"{settings.public_url}{WEBAPP_PATH}"  # Mini Apps must be served over https
     regions = RegionService(store, jobs, chat, http, draw_base, draw_link=settings.mini_app_link,
                             idle_timeout=settings.picker_timeout_minutes * 60)  # fmt: skip
+    stack.push_async_callback(regions.aclose)
     if settings.public_url:
         routes.extend(webapp_routes(regions, profiles, settings.telegram_bot_token.get_secret_value()))
-    web = WebServer(settings.http_host, settings.http_port, routes, background) if settings.web_server_needed else None
-    loopwatch = LoopWatch()
-    loopwatch.start()
+    if settings.web_server_needed:
+        web = WebServer(settings.http_host, settings.http_port, routes, background)
+    suggestions = Suggestions(store, client, pictures, chat, jobs, access, alerts)
+    stack.push_async_callback(suggestions.aclose)
+    settings_panels = SettingsPanels(store, profiles, chat)
+    stack.push_async_callback(settings_panels.aclose)
     services = Services(
         settings=settings, http=http, store=store, access=access, jobs=jobs, regions=regions,
-        buttons=ButtonService(store, jobs, regions, access), profiles=profiles,
-        suggestions=Suggestions(store, client, pictures, chat, jobs, access, alerts), web=web, loopwatch=loopwatch,
+        buttons=ButtonService(store, jobs, regions, access), profiles=profiles, suggestions=suggestions,
+        settings_panels=settings_panels, info=Info(store, jobs, access), web=web, loopwatch=loopwatch,
     )  # fmt: skip
+    stack.push_async_callback(services.tasks.close)
     return services, chat
 
 

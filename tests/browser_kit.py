@@ -28,7 +28,7 @@ from playwright.async_api import Browser, Page, Route, async_playwright
 from starlette.applications import Starlette
 
 from bot.core.domain import Image, Picker, Refused, Requester
-from bot.features.profiles import Profile
+from bot.core.profile import Profile
 from bot.features.regions.service import Answer, Outcome
 from bot.web.miniapp import WEBAPP_PATH, webapp_routes
 

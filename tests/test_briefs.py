@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.render.job import MessageSpec
+from bot.render.spec import MessageSpec
 from bot.telegram.briefs import STRANGERS_PER_MINUTE, Briefs
 
 pytestmark = pytest.mark.looptime

@@ -12,7 +12,7 @@ import pytest
 from telegram.error import BadRequest, Forbidden, RetryAfter
 
 from bot.core.domain import Button, Image, Job, JobState, JobView, Requester
-from bot.render.job import MessageSpec
+from bot.render.spec import MessageSpec
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.sender import Limits
 from bot.telegram.uploads import PHOTO_UPLOAD_LIMIT

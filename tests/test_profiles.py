@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.callbacks import SettingTap, parse_panel
+from bot.core.profile import Profile, change, check_suffix, with_defaults
 from bot.core.prompt import PromptError, parse_prompt
-from bot.features.profiles import Profile, Profiles, change, check_suffix, with_defaults
+from bot.features.profiles import Profiles
 from bot.store import Store
 
 
@@ -48,17 +50,24 @@ def test_a_suffix_is_checked_like_a_prompt() -> None:
             check_suffix(bad)
 
 
+def tap(field: str, value: str) -> SettingTap:
+    parsed = parse_panel(f"p:key123:{field}:{value}")
+    assert isinstance(parsed, SettingTap), (field, value)
+    return parsed
+
+
 def test_settings_taps_change_only_what_was_offered() -> None:
     profile = Profile(1)
-    assert change(profile, "sp", "relax") == {"speed": "relax"}
-    assert change(profile, "v", "niji6") == {"version": "niji6"} and change(profile, "v", "auto") == {"version": None}
-    assert change(profile, "ar", "16:9") == {"ar": "16:9"} and change(profile, "s", "250") == {"stylize": 250}
-    assert change(profile, "tr", "flip") == {"translate": False} and change(profile, "nt", "flip") == {"notify": True}
-    assert change(profile, "lang", "zh") == {"lang": "zh"}
-    assert change(Profile(1, ar="16:9"), "ar", "16:9") == {"ar": None}, "a second tap on ✅ 16:9: Auto again"
+    assert change(profile, tap("sp", "relax")) == {"speed": "relax"}
+    assert change(profile, tap("v", "niji6")) == {"version": "niji6"} and change(profile, tap("v", "auto")) == {"version": None}
+    assert change(profile, tap("ar", "16:9")) == {"ar": "16:9"} and change(profile, tap("s", "250")) == {"stylize": 250}
+    assert change(profile, tap("tr", "flip")) == {"translate": False} and change(profile, tap("nt", "flip")) == {"notify": True}
+    assert change(profile, tap("lang", "zh")) == {"lang": "zh"}
+    assert change(Profile(1, ar="16:9"), tap("ar", "16:9")) == {"ar": None}, "a second tap on ✅ 16:9: Auto again"
     for field, value in (("sp", "ludicrous"), ("v", "99"), ("ar", "7:1"), ("s", "251"), ("lang", "fr"),
-                         ("raw", "on"), ("xx", "1")):  # fmt: skip
-        assert change(profile, field, value) is None
+                         ("raw", "on")):  # fmt: skip
+        assert change(profile, tap(field, value)) is None
+    assert parse_panel("p:key123:xx:1") is None, "a setting we do not have is not even parsed"
 
 
 async def test_profiles_persist_and_language_follows_telegram_until_chosen(tmp_path: Path) -> None:

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import httpx
 from PIL import Image as PILImage
 
+from bot.core.callbacks import PickerTap, parse_picker
 from bot.core.domain import Button, Image, Picker, Requester
-from bot.features.regions.service import Answer, RegionService
-from bot.render.job import MessageSpec
+from bot.features.regions import Answer, RegionService
+from bot.features.regions.mask import overlay_jpeg
+from bot.features.regions.service import Overlay
+from bot.render.spec import MessageSpec
 from bot.store import Store
 
 ANN = Requester(7, "Ann", "ann")
@@ -38,13 +42,19 @@ class Display:
         self.shown.append(spec)
 
 
-async def _picker(tmp_path: Path) -> tuple[RegionService, Store, Display, str]:
+def tap(key: str, op: str) -> PickerTap:
+    parsed = parse_picker(f"r:{key}:{op}")
+    assert parsed is not None
+    return parsed
+
+
+async def _picker(tmp_path: Path, overlay: Overlay = overlay_jpeg) -> tuple[RegionService, Store, Display, str]:
     store = await Store.open(tmp_path / "r.sqlite3")
     await store.save_image(Image("img", "t1", "https://cdn.test/img.png", raw_image_width=1024,
                                  raw_image_height=1024, is_grid=False, chat_id=1, message_id=50))  # fmt: skip
     http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, content=_png())))
     display = Display()
-    regions = RegionService(store, jobs=None, display=display, http=http)  # type: ignore[arg-type]
+    regions = RegionService(store, jobs=None, display=display, http=http, overlay=overlay)  # type: ignore[arg-type]
     await regions.open(Button("k", "img", "variation_region", 1, 50), ANN)
     for _ in range(100):
         picker = await store.pickers.at(1, 900)
@@ -70,13 +80,13 @@ async def _cells(store: Store, key: str) -> Picker:
 
 async def test_toggles_select_all_and_clear(tmp_path: Path) -> None:
     regions, store, display, key = await _picker(tmp_path)
-    assert (await regions.act(key, "t3", ANN, "private")).answer is Answer.UPDATED
+    assert (await regions.act(tap(key, "t3"), ANN, "private")).answer is Answer.UPDATED
     assert (await _cells(store, key)).cells == {3}
-    await regions.act(key, "t3", ANN, "private")
+    await regions.act(tap(key, "t3"), ANN, "private")
     assert (await _cells(store, key)).cells == set(), "a second tap unselects"
-    await regions.act(key, "all", ANN, "private")
+    await regions.act(tap(key, "all"), ANN, "private")
     assert (await _cells(store, key)).cells == set(range(1, 17))
-    await regions.act(key, "clr", ANN, "private")
+    await regions.act(tap(key, "clr"), ANN, "private")
     assert (await _cells(store, key)).cells == set()
     await _until(lambda: "Selected: nothing yet" in display.shown[-1].body)  # the message is redrawn
     await regions.aclose()
@@ -85,9 +95,9 @@ async def test_toggles_select_all_and_clear(tmp_path: Path) -> None:
 
 async def test_cancel_closes_the_picker(tmp_path: Path) -> None:
     regions, store, display, key = await _picker(tmp_path)
-    assert (await regions.act(key, "x", ANN, "private")).answer is Answer.CANCELLED
+    assert (await regions.act(tap(key, "x"), ANN, "private")).answer is Answer.CANCELLED
     assert (await _cells(store, key)).state == "cancelled"
-    assert (await regions.act(key, "t1", ANN, "private")).answer is Answer.CLOSED
+    assert (await regions.act(tap(key, "t1"), ANN, "private")).answer is Answer.CLOSED
     await _until(lambda: "cancelled" in display.shown[-1].body)
     await regions.aclose()
     await store.close()
@@ -95,43 +105,41 @@ async def test_cancel_closes_the_picker(tmp_path: Path) -> None:
 
 async def test_only_the_owner_changes_it_and_an_empty_submit_is_refused(tmp_path: Path) -> None:
     regions, store, _, key = await _picker(tmp_path)
-    outcome = await regions.act(key, "t2", BOB, "private")
+    outcome = await regions.act(tap(key, "t2"), BOB, "private")
     assert outcome.answer is Answer.NOT_YOURS and outcome.owner is not None and outcome.owner.user_id == ANN.user_id
     assert (await _cells(store, key)).cells == set(), "a stranger's tap changes nothing"
-    assert (await regions.act(key, "ok", ANN, "private")).answer is Answer.EMPTY
+    assert (await regions.act(tap(key, "ok"), ANN, "private")).answer is Answer.EMPTY
     assert (await _cells(store, key)).state == "open"
     await regions.aclose()
     await store.close()
 
 
 async def test_redraws_finishing_out_of_order_never_show_an_older_selection(tmp_path: Path) -> None:
-    """Each tap starts its own redraw; a slow one that ends last must not put back an old state."""
-    import bot.features.regions.service as regions_module
+    """Each tap starts its own redraw; a slow one that ends last must not put back an old state.
+    The {3} overlay is held until the {3, 5} redraw has been shown (no timing involved)."""
+    release, finished = threading.Event(), threading.Event()
 
-    regions, store, display, key = await _picker(tmp_path)
-    real = regions_module.overlay_jpeg
-    slow = {3}
+    def overlay(picture: bytes, cells: Iterable[int]) -> bytes:
+        cells = list(cells)
+        if set(cells) == {3}:
+            release.wait(10)  # in a worker thread: the next tap's redraw overtakes it
+            finished.set()
+        return overlay_jpeg(picture, cells)
 
-    def overlay(picture: bytes, cells: object) -> bytes:
-        if set(cells) == slow:  # type: ignore[call-overload]
-            import time
-
-            time.sleep(0.3)  # runs in a thread: the next tap's redraw overtakes it
-        return real(picture, cells)  # type: ignore[arg-type]
-
-    regions_module.overlay_jpeg = overlay  # type: ignore[assignment]
+    regions, store, display, key = await _picker(tmp_path, overlay)
     try:
         shown = len(display.shown)
-        answered = await regions.act(key, "t3", ANN, "private")
-        assert answered.cells == {3}
-        await asyncio.sleep(0.05)
-        assert (await regions.act(key, "t5", ANN, "private")).cells == {3, 5}
-        await asyncio.sleep(0.6)
+        assert (await regions.act(tap(key, "t3"), ANN, "private")).cells == {3}
+        assert (await regions.act(tap(key, "t5"), ANN, "private")).cells == {3, 5}
+        await _until(lambda: any("Selected: 3, 5" in s.body for s in display.shown[shown:]))
+        release.set()
+        await _until(finished.is_set)
+        await _until(lambda: len(regions._tasks) <= 1)
         redraws = display.shown[shown:]
-        assert redraws and "Selected: 3, 5" in redraws[-1].body, [s.body for s in redraws]
+        assert "Selected: 3, 5" in redraws[-1].body, [s.body for s in redraws]
         assert all("Selected: 3\n" not in s.body for s in redraws), "the stale {3} redraw was dropped"
     finally:
-        regions_module.overlay_jpeg = real  # type: ignore[assignment]
+        release.set()
         await regions.aclose()
         await store.close()
 
@@ -173,11 +181,11 @@ async def test_a_picker_brought_back_is_never_reopened_or_doubled(tmp_path: Path
     await _until(lambda: display.next_id == 901)
     await _until_async(lambda: _message_of(store, -5, 900))
     key = (await store.pickers.at(-5, 900)).key  # type: ignore[union-attr]
-    await regions.act(key, "t6", ANN, "group")
+    await regions.act(tap(key, "t6"), ANN, "group")
 
     display.go.clear()  # the group's pacing holds the re-post back
     assert await regions.open(button, ANN) and await regions.open(button, ANN), "both taps: brought back"
-    assert (await regions.act(key, "ok", ANN, "group")).answer is Answer.CLOSED, "the old message is off"
+    assert (await regions.act(tap(key, "ok"), ANN, "group")).answer is Answer.CLOSED, "the old message is off"
     display.go.set()
     await _until(lambda: display.next_id == 902)
     await _until_async(lambda: _message_of(store, -5, 901))

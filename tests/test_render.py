@@ -1,20 +1,8 @@
 from collections.abc import Iterable
 
 from bot.core.domain import Button, Image, Job, JobState, JobView, Requester
-from bot.render.job import (
-    CAPTION_LIMIT,
-    KeyButton,
-    action_label,
-    callback_data,
-    cancel_data,
-    headline,
-    keyboard,
-    message_for,
-    panel_data,
-    parse_callback,
-    parse_cancel,
-    parse_panel,
-)
+from bot.render.job import action_label, headline, keyboard, message_for
+from bot.render.spec import CAPTION_LIMIT, KeyButton
 
 GRID = (
     "upscale1",
@@ -79,20 +67,6 @@ def test_unknown_actions_are_never_dropped() -> None:
 def test_action_label_fallback() -> None:
     assert action_label("super_resolve") == "Super Resolve"
     assert action_label("variation2") == "V2"
-
-
-def test_callback_data_round_trip_and_rejects_foreign_data() -> None:
-    data = callback_data("AbC_-12345x")
-    assert len(data.encode()) <= 64
-    assert parse_callback(data) == "AbC_-12345x"
-    for bad in (None, "", "b:", "x:abcdefgh", "b:abc", "b:" + "a" * 40, "b:abc<script>"):
-        assert parse_callback(bad) is None
-    assert parse_cancel(cancel_data(42)) == 42
-    for bad in ("c:", "c:0", "c:-1", "c:1x", "c:" + "9" * 20, "b:12"):
-        assert parse_cancel(bad) is None
-    assert parse_panel(panel_data("AbCdEfGh123", "ar", "16:9")) == ("AbCdEfGh123", "ar", "16:9")
-    for bad in ("p:AbCdEfGh123:ar", "p:short:ar:1", "p:AbCdEfGh123:AR:1", "p:AbCdEfGh123:ar:<b>"):
-        assert parse_panel(bad) is None
 
 
 def test_headline_escapes_and_mentions() -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.render.job import MessageSpec
+from bot.render.spec import MessageSpec
 from bot.telegram.sender import Edit, Limits, Operation, RetryLater, Send, Sender
 
 pytestmark = pytest.mark.looptime

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import httpx
 
+from bot.core.callbacks import SuggestionTap, parse_panel
 from bot.core.domain import Picture, Refusal, Refused, Requester
-from bot.features.profiles import Profile
+from bot.core.profile import Profile
 from bot.features.suggestions import Suggestions
 from bot.imagine import ImagineClient
 from bot.jobs import JobService
-from bot.render.job import MessageSpec, parse_panel
+from bot.render.spec import MessageSpec
 from bot.store import Store
 from tests.jobs_kit import FAST, Notes, Upstream
 
@@ -78,17 +79,18 @@ async def test_describe_shorten_and_a_tap(tmp_path: Path) -> None:
         done = display.shown[0]
         assert "<code>a fox --ar 3:2</code>" in done.body and "a &lt;owl&gt;" in done.body and "1️⃣" not in done.body
         [[_, second]] = done.keyboard
-        key, field, number = parse_panel(second.callback_data) or ("", "", "")
-        assert (field, number) == ("go", "2")
+        tap = parse_panel(second.callback_data)
+        assert isinstance(tap, SuggestionTap) and tap.number == 2
 
-        started = await suggestions.pick(key, "2", chat_id=-5, chat_type="group", requester=ANN,
+        started = await suggestions.pick(tap, chat_id=-5, chat_type="group", requester=ANN,
                                          profile=Profile(7, speed="relax"))  # fmt: skip
         assert not isinstance(started, Refused | None) and not isinstance(started, Exception)
         await _until(lambda: upstream.submits)
         assert upstream.submits[0]["prompt"] == "a <owl>" and upstream.submits[0]["mode"] == "relax"
         assert started.requester == ANN and started.reply_to == 301, "the tapper's job, replying to the list"
-        assert await suggestions.pick(key, "3", chat_id=-5, chat_type="group", requester=ANN, profile=Profile(7)) is None
-        assert await suggestions.pick(key, "1", chat_id=-6, chat_type="group", requester=ANN, profile=Profile(7)) is None
+        third, first = SuggestionTap(tap.key, 3), SuggestionTap(tap.key, 1)
+        assert await suggestions.pick(third, chat_id=-5, chat_type="group", requester=ANN, profile=Profile(7)) is None
+        assert await suggestions.pick(first, chat_id=-6, chat_type="group", requester=ANN, profile=Profile(7)) is None
 
         assert await suggestions.shorten(-5, ANN, "a very long fox", reply_to=10) is None
         await _until(lambda: len(display.shown) == 2)

@@ -22,10 +22,10 @@ from starlette.applications import Starlette
 from bot.config import Settings
 from bot.core.domain import Image as Picture
 from bot.core.domain import Picker, Requester
-from bot.features.profiles import Profile
+from bot.core.profile import Profile
 from bot.features.regions.mask import BadDrawing, mask_from_drawing
 from bot.features.regions.service import Answer, Outcome
-from bot.render.panels import picker_message
+from bot.render.picker import picker_message
 from bot.web.miniapp import InitDataError, check_init_data, webapp_routes
 from tests.fakes import FakeAceData, FakeTelegram
 from tests.harness import BOT_TOKEN, BotProcess, free_port

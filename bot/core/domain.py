@@ -138,6 +138,22 @@ class JobView:
     position: int | None = None  # place in the local queue, 1-based
 
 
+class PanelKind(enum.StrEnum):
+    """A message of buttons that belongs to one person, kept with its key (`bot.store.panels`)."""
+
+    SETTINGS = "settings"
+    DESCRIBE = "describe"
+    SHORTEN = "shorten"
+
+
+class PickerState(enum.StrEnum):
+    OPEN = "open"
+    SUBMITTED = "submitted"  # its cells went as a mask
+    PAINTED = "painted"  # a Draw mask painting went
+    CANCELLED = "cancelled"  # by its owner
+    EXPIRED = "expired"  # nobody touched it for a while
+
+
 @dataclass(frozen=True)
 class Picker:
     """A Vary (Region) selection in progress: which grid cells of an image to repaint."""
@@ -150,7 +166,7 @@ class Picker:
     reply_to: int | None = None
     cells: frozenset[int] = frozenset()
     prompt: str | None = None
-    state: str = "open"  # open | submitted (cells) | painted (Draw mask) | cancelled
+    state: PickerState = PickerState.OPEN
 
 
 class Refusal(enum.Enum):
@@ -167,3 +183,15 @@ class Refused:
     why: Refusal
     limit: int = 0
     resets_at: datetime | None = None  # when a daily limit starts again, in the operator's zone
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """A person's usage today and the limits that apply (0: none), as /info reports it."""
+
+    used: int
+    limit: int
+    chat_used: int | None  # in a group: the chat's count today
+    chat_limit: int
+    active_limit: int
+    resets_at: datetime

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.domain import Refusal, Refused
+from bot.core.domain import Allowance, Refusal, Refused
 from bot.store import Store
 from bot.store.usage import AccessEntry
 
@@ -32,18 +32,6 @@ class AccessConfig:
     daily_per_chat: int = 0
     active_per_user: int = 0
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
-
-
-@dataclass(frozen=True)
-class Usage:
-    """What /info reports besides the jobs: today's counts and the limits that apply (0: none)."""
-
-    used: int
-    limit: int
-    chat_used: int | None  # in a group: the chat's count today
-    chat_limit: int
-    active_limit: int
-    resets_at: datetime
 
 
 @dataclass(frozen=True)
@@ -106,13 +94,13 @@ class Access:
         override = await self._store.usage.daily_limit_of(user_id)
         return self._config.daily_per_user if override is None else override
 
-    async def today(self, user_id: int, chat_id: int | None) -> Usage:
+    async def today(self, user_id: int, chat_id: int | None) -> Allowance:
         """This user's jobs today and the limits that apply to them (and, given a group, the
         group's count): the same numbers `check` holds them to."""
         start, resets_at = self.day()
         admin = self.is_admin(user_id)
         usage = self._store.usage
-        return Usage(
+        return Allowance(
             used=await usage.started_since(start, user_id=user_id),
             limit=0 if admin else await self._daily_limit(user_id),
             chat_used=await usage.started_since(start, chat_id=chat_id) if chat_id is not None else None,

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 from bot.core.domain import Button, Job, Refusal, Refused, Requester, Wishes
 from bot.features.access import Access
-from bot.features.regions.service import RegionService
-from bot.jobs import REGION_ACTION, RETRY_ACTION, JobService
-from bot.jobs.service import AS_USUAL
+from bot.features.regions import RegionService
+from bot.jobs import AS_USUAL, REGION_ACTION, RETRY_ACTION, JobService
 from bot.store import Store
 
 

@@ -13,19 +13,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.core.domain import Job, Picture, Refusal, Refused, Requester
+from bot.core.callbacks import SuggestionTap
+from bot.core.domain import Job, PanelKind, Picture, Refusal, Refused, Requester
+from bot.core.profile import Profile, with_defaults
 from bot.core.prompt import PromptError, parse_prompt
 from bot.features.access import Access
 from bot.features.alerts import Alerts
-from bot.features.profiles import Profile, with_defaults
-from bot.features.regions.service import Display
 from bot.i18n import Msg
 from bot.imagine import ImagineClient, ImagineError
-from bot.jobs import JobService, PictureHost
+from bot.jobs import Display, JobService, PictureHost
 from bot.jobs.failures import explain, upstream_detail
 from bot.media.hosting import MediaError
-from bot.render import panels
-from bot.render.job import MessageSpec
+from bot.render.suggestions import suggestions, tool_failed, working
 from bot.runtime.tasks import TaskSet
 from bot.store import Store
 from bot.store.panels import Panel
@@ -61,15 +60,15 @@ class Suggestions:
                 raise MediaError("media.unsupported")
             return await self._client.describe(await self._pictures.url_for(picture))
 
-        return await self._start("describe", chat_id, owner, reply_to, work)
+        return await self._start(PanelKind.DESCRIBE, chat_id, owner, reply_to, work)
 
     async def shorten(self, chat_id: int, owner: Requester, prompt: str, reply_to: int | None) -> Refused | None:
         async def work() -> list[str]:
             return await self._client.shorten(prompt)
 
-        return await self._start("shorten", chat_id, owner, reply_to, work)
+        return await self._start(PanelKind.SHORTEN, chat_id, owner, reply_to, work)
 
-    async def _start(self, kind: str, chat_id: int, owner: Requester, reply_to: int | None, work: Work) -> Refused | None:
+    async def _start(self, kind: PanelKind, chat_id: int, owner: Requester, reply_to: int | None, work: Work) -> Refused | None:
         """Both spend credit: they pass the operator's lists and limits (they are not counted as jobs),
         one at a time per person."""
         if self._access is not None and (refused := await self._access.check(owner.user_id, chat_id)):
@@ -90,7 +89,7 @@ class Suggestions:
     async def _answer(self, panel: Panel, reply_to: int | None, work: Work) -> None:
         owner, kind = panel.owner, panel.kind
         try:
-            message_id = await self._display.post(panel.chat_id, panels.working(kind, owner), reply_to)
+            message_id = await self._display.post(panel.chat_id, working(kind, owner), reply_to)
         except Exception:
             log.exception("could not answer %s in chat %s", kind, panel.chat_id)
             return
@@ -98,45 +97,32 @@ class Suggestions:
         try:
             prompts = await work()
         except MediaError as exc:
-            spec = panels.tool_failed(kind, owner, exc.msg.text(owner.lang))
+            spec = tool_failed(kind, owner, exc.msg.text(owner.lang))
         except ImagineError as exc:
             failure = explain(exc)
             log.warning("%s failed: %s%s", kind, upstream_detail(exc), failure.hint)
             if failure.operator and self._alerts is not None:
                 self._alerts.failure(failure)
-            spec = panels.tool_failed(kind, owner, failure.said(owner.lang))
+            spec = tool_failed(kind, owner, failure.said(owner.lang))
         except Exception:
             log.exception("%s failed", kind)
-            spec = panels.tool_failed(kind, owner, Msg("fail.internal").text(owner.lang))
+            spec = tool_failed(kind, owner, Msg("fail.internal").text(owner.lang))
         else:
             await self._store.panels.placed(panel.key, message_id, tuple(prompts))
-            spec = panels.suggestions(kind, panel.key, owner, prompts)
+            spec = suggestions(kind, panel.key, owner, prompts)
         self._display.show(panel.chat_id, message_id, spec)
 
-    def post(self, panel: Panel, spec: MessageSpec, reply_to: int | None) -> None:
-        """Send a panel's message (e.g. /settings) in the background and remember where it is."""
-
-        async def send() -> None:
-            try:
-                message_id = await self._display.post(panel.chat_id, spec, reply_to)
-            except Exception:
-                log.exception("could not send a %s panel to chat %s", panel.kind, panel.chat_id)
-                return
-            await self._store.panels.placed(panel.key, message_id)
-
-        self._tasks.spawn(send(), name=f"panel-{panel.key}")
-
     async def pick(
-        self, key: str, number: str, *, chat_id: int, chat_type: str, requester: Requester, profile: Profile
+        self, tap: SuggestionTap, *, chat_id: int, chat_type: str, requester: Requester, profile: Profile
     ) -> Job | Refused | PromptError | None:
         """A tap on a suggested prompt: `/imagine` it as the tapper (None: not a button of ours)."""
-        panel = await self._store.panels.get(key)
-        if panel is None or panel.chat_id != chat_id or panel.kind not in ("describe", "shorten"):
+        panel = await self._store.panels.get(tap.key)
+        if panel is None or panel.chat_id != chat_id or panel.kind not in (PanelKind.DESCRIBE, PanelKind.SHORTEN):
             return None
-        if not number.isdigit() or not 1 <= int(number) <= len(panel.items):
+        if not 1 <= tap.number <= len(panel.items):
             return None
         try:
-            prompt = with_defaults(parse_prompt(panel.items[int(number) - 1]), profile)
+            prompt = with_defaults(parse_prompt(panel.items[tap.number - 1]), profile)
         except PromptError as exc:
             return exc
         return await self._jobs.imagine(

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from bot.core.domain import Button, Image, JobView, Picture, Refused
 from bot.jobs.failures import Failure
+from bot.render.spec import MessageSpec
 
 REGION_ACTION = "variation_region"
 RETRY_ACTION = "retry"
@@ -43,6 +44,14 @@ class Alarms(Protocol):
     def upstream_failed(self) -> None: ...
 
     def upstream_ok(self) -> None: ...
+
+
+class Display(Protocol):
+    """Messages that are not a job's (pickers, panels, suggestions): implemented by the notifier."""
+
+    async def post(self, chat_id: int, spec: MessageSpec, reply_to: int | None = None) -> int: ...
+
+    def show(self, chat_id: int, message_id: int, spec: MessageSpec, reply_to: int | None = None) -> None: ...
 
 
 class PictureHost(Protocol):

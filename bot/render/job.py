@@ -3,8 +3,8 @@ person it is for (`Requester.lang`). Captions follow Midjourney's habits: `**pro
 (fast)`, `**prompt** – Image #2 @user`, `**prompt** – Variations (Strong) by @user (fast)`.
 
 Everything here is a function of domain objects, so it is tested without a bot. The Telegram
-notifier turns a `MessageSpec` into API calls. Every kind of `callback_data` is formatted and
-parsed here only.
+notifier turns a `MessageSpec` (`bot.render.spec`) into API calls; callback data is made in
+`bot.core.callbacks`.
 """
 
 from __future__ import annotations
@@ -12,21 +12,14 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from bot.core.domain import Button, Image, Job, JobState, JobView, Requester
-from bot.core.prompt import english_of
+from bot.core.callbacks import cancel_data, result_data
+from bot.core.domain import Button, Image, Job, JobState, JobView
+from bot.core.prompt import MODES, english_of
 from bot.i18n import CATALOGUES, Html
 from bot.i18n import html as say
 from bot.i18n import text as plain_text
-
-CAPTION_LIMIT = 1024
-TEXT_LIMIT = 4096
-_CALLBACK = re.compile(r"^b:([A-Za-z0-9_-]{6,32})$")
-_PICKER_CALLBACK = re.compile(r"^r:([A-Za-z0-9_-]{6,32}):(t(?:[1-9]|1[0-6])|all|clr|ok|x)$")
-_CANCEL_CALLBACK = re.compile(r"^c:([1-9][0-9]{0,15})$")
-_PANEL_CALLBACK = re.compile(r"^p:([A-Za-z0-9_-]{6,32}):([a-z]{1,8}):([A-Za-z0-9_.:-]{1,16})$")
-PICKER_GRID = 4
+from bot.render.spec import CAPTION_LIMIT, TEXT_LIMIT, Keyboard, KeyButton, MessageSpec, clip, mention
 
 _GRID_ROWS: tuple[tuple[str, ...], ...] = (
     ("upscale1", "upscale2", "upscale3", "upscale4", "reroll"),
@@ -48,80 +41,6 @@ _SYMBOLS = {  # the same in every language
     "pan_down": "⬇️",
 }
 _LABELLED = frozenset(k.removeprefix("label.") for k in CATALOGUES["en"] if k.startswith("label."))
-_SPEEDS = ("fast", "relax", "turbo")
-
-
-@dataclass(frozen=True)
-class KeyButton:
-    """One inline button: exactly one of `callback_data`, `url` and `web_app` is set."""
-
-    label: str
-    callback_data: str | None = None
-    url: str | None = None
-    web_app: str | None = None  # a Mini App URL (https, private chats only)
-
-
-Keyboard = tuple[tuple[KeyButton, ...], ...]
-
-
-@dataclass(frozen=True)
-class MessageSpec:
-    """What a message should look like. `photo` None means a text message (or keep the photo);
-    `delete` asks for the message to go (its result came as a new message); `interactive` is a
-    message someone is tapping (a picker, a settings panel): redrawn at the chat's pace, not
-    throttled like progress."""
-
-    body: str  # HTML text, or the caption when `photo` is set
-    photo: str | bytes | None = None  # a URL, or bytes to upload
-    keyboard: Keyboard = ()
-    final: bool = False
-    delete: bool = False
-    interactive: bool = False
-
-
-DELETE = MessageSpec(body="", final=True, delete=True)
-
-
-# callback data: every kind is made and read here
-
-
-def callback_data(key: str) -> str:
-    return f"b:{key}"
-
-
-def parse_callback(data: str | None) -> str | None:
-    """The button key in callback data, or None for anything we did not produce."""
-    match = _CALLBACK.match(data or "")
-    return match.group(1) if match else None
-
-
-def picker_data(key: str, op: str) -> str:
-    return f"r:{key}:{op}"
-
-
-def parse_picker(data: str | None) -> tuple[str, str] | None:
-    """(picker key, operation) from a picker button's data, or None."""
-    match = _PICKER_CALLBACK.match(data or "")
-    return (match.group(1), match.group(2)) if match else None
-
-
-def cancel_data(job_id: int) -> str:
-    return f"c:{job_id}"
-
-
-def parse_cancel(data: str | None) -> int | None:
-    match = _CANCEL_CALLBACK.match(data or "")
-    return int(match.group(1)) if match else None
-
-
-def panel_data(key: str, field: str, value: str) -> str:
-    return f"p:{key}:{field}:{value}"
-
-
-def parse_panel(data: str | None) -> tuple[str, str, str] | None:
-    """(panel key, field, value) from a settings or suggestion button's data, or None."""
-    match = _PANEL_CALLBACK.match(data or "")
-    return (match.group(1), match.group(2), match.group(3)) if match else None
 
 
 # a job's message
@@ -153,18 +72,8 @@ def _tag(job: Job, who: Html) -> str:
     return say(lang, "tag.by", what=what, who=who)
 
 
-def mention(user: Requester) -> str:
-    if user.username:
-        return f"@{html.escape(user.username)}"
-    return f'<a href="tg://user?id={user.user_id}">{html.escape(user.first_name or "someone")}</a>'
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
-
-
 def speed_of(job: Job) -> str:
-    return plain_text(job.requester.lang, f"speed.{job.mode if job.mode in _SPEEDS else 'fast'}")
+    return plain_text(job.requester.lang, f"speed.{job.mode if job.mode in MODES else 'fast'}")
 
 
 def headline(job: Job, status: str | None, limit: int = CAPTION_LIMIT, *, speed: bool = False) -> str:
@@ -177,9 +86,9 @@ def headline(job: Job, status: str | None, limit: int = CAPTION_LIMIT, *, speed:
         tail += say(lang, "job.aside", text=speed_of(job))
     room = limit - len(tail) - len("<b></b>")
     prompt = job.title or plain_text(job.requester.lang, "job.no_prompt")
-    clipped = _clip(prompt, room)
+    clipped = clip(prompt, room)
     while len(html.escape(clipped)) > room and clipped:
-        clipped = _clip(clipped, len(clipped) - 8)
+        clipped = clip(clipped, len(clipped) - 8)
     return f"<b>{html.escape(clipped)}</b>{tail}"
 
 
@@ -222,7 +131,7 @@ def keyboard(image: Image, buttons: Sequence[Button], lang: str = "en") -> Keybo
 
 def _button(button: Button, lang: str) -> KeyButton:
     label = action_label(button.action, lang)
-    return KeyButton(f"✅ {label}" if button.pressed else label, callback_data=callback_data(button.key))
+    return KeyButton(f"✅ {label}" if button.pressed else label, callback_data=result_data(button.key))
 
 
 def message_for(view: JobView) -> MessageSpec:
@@ -231,7 +140,7 @@ def message_for(view: JobView) -> MessageSpec:
     lang = job.requester.lang
     if job.state is JobState.DONE and view.image is not None:
         english = english_of(job.prompt, job.upstream_prompt)
-        sent = say(lang, "job.english", text=_clip(english, 300)) if english else ""
+        sent = say(lang, "job.english", text=clip(english, 300)) if english else ""
         return MessageSpec(
             body=headline(job, None, CAPTION_LIMIT - len(sent), speed=True) + sent,
             photo=view.image.image_url,
@@ -241,7 +150,7 @@ def message_for(view: JobView) -> MessageSpec:
     if job.state is JobState.CANCELLED:
         return MessageSpec(body=headline(job, status_of(view), TEXT_LIMIT), final=True)
     if job.state in {JobState.FAILED, JobState.INTERRUPTED}:
-        reason = html.escape(_clip(job.error or plain_text(lang, "job.went_wrong"), 600))
+        reason = html.escape(clip(job.error or plain_text(lang, "job.went_wrong"), 600))
         return MessageSpec(
             body=f"{headline(job, status_of(view), 400)}\n❌ {reason}", final=True,
             keyboard=tuple((_button(b, lang),) for b in view.buttons),

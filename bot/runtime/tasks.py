@@ -14,13 +14,22 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
+class Closed(RuntimeError):
+    """Work offered to a `TaskSet` (or the chat's sender) after it was closed: nobody would own it."""
+
+
 class TaskSet:
-    """Tasks kept until they end; a failure is logged with its traceback; `close()` cancels the rest."""
+    """Tasks kept until they end; a failure is logged with its traceback; `close()` cancels the rest
+    and refuses new ones from then on."""
 
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = False
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str | None = None) -> asyncio.Task[Any]:
+        if self._closed:
+            coro.close()  # never started: no "coroutine was never awaited" warning either
+            raise Closed(f"not starting {name or getattr(coro, '__qualname__', 'a task')}: shutting down")
         task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._reap)
@@ -35,7 +44,9 @@ class TaskSet:
         return len(self._tasks)
 
     async def close(self) -> None:
-        """Cancel every task still running and wait until all have ended."""
+        """Cancel every task still running and wait until all have ended. If the closer itself is
+        cancelled meanwhile, that cancellation goes on (it is not swallowed)."""
+        self._closed = True
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

@@ -7,7 +7,7 @@ import json
 import time
 from dataclasses import dataclass
 
-from bot.core.domain import Requester
+from bot.core.domain import PanelKind, Requester
 from bot.store.rows import new_key
 from bot.store.tables import Tables
 
@@ -15,7 +15,7 @@ from bot.store.tables import Tables
 @dataclass(frozen=True)
 class Panel:
     key: str
-    kind: str  # settings | describe | shorten
+    kind: PanelKind
     chat_id: int
     owner: Requester
     message_id: int | None = None
@@ -23,7 +23,7 @@ class Panel:
 
 
 class PanelTable(Tables):
-    async def create(self, kind: str, chat_id: int, owner: Requester, items: tuple[str, ...] = ()) -> Panel:
+    async def create(self, kind: PanelKind, chat_id: int, owner: Requester, items: tuple[str, ...] = ()) -> Panel:
         panel = Panel(new_key(), kind, chat_id, owner, None, items)
         await self._write(
             "INSERT INTO panels (key, kind, chat_id, owner_id, owner_name, owner_username, owner_lang, payload,"
@@ -39,7 +39,7 @@ class PanelTable(Tables):
             return None
         owner = Requester(row["owner_id"], row["owner_name"], row["owner_username"], row["owner_lang"])
         items = tuple(str(i) for i in json.loads(row["payload"]))
-        return Panel(row["key"], row["kind"], row["chat_id"], owner, row["message_id"], items)
+        return Panel(row["key"], PanelKind(row["kind"]), row["chat_id"], owner, row["message_id"], items)
 
     async def placed(self, key: str, message_id: int, items: tuple[str, ...] | None = None) -> None:
         """The panel's message was sent (and, for suggestions, its prompts are known)."""

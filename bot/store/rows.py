@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 import aiosqlite
 
-from bot.core.domain import Button, Image, Job, JobState, Picker, Picture, Requester
+from bot.core.domain import Button, Image, Job, JobState, Picker, PickerState, Picture, Requester
 
 JOB_COLUMNS = (
     "chat_id", "chat_type", "user_id", "first_name", "username", "prompt", "upstream_prompt", "action",
@@ -65,7 +65,7 @@ def picker_from(row: aiosqlite.Row) -> Picker:
         key=row["key"], chat_id=row["chat_id"], message_id=row["message_id"], reply_to=row["reply_to"],
         image_id=row["image_id"], cells=cells,
         owner=Requester(row["owner_id"], row["owner_name"], row["owner_username"], lang=row["owner_lang"]),
-        prompt=row["prompt"], state=row["state"],
+        prompt=row["prompt"], state=PickerState(row["state"]),
     )  # fmt: skip
 
 

@@ -30,7 +30,7 @@ from bot.store.rows import (
 )
 from bot.store.schema import MIGRATIONS
 from bot.store.tables import Tables
-from bot.store.usage import Usage
+from bot.store.usage import UsageTable
 
 
 class Store(Tables):
@@ -39,7 +39,7 @@ class Store(Tables):
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         super().__init__(db)
-        self.usage = Usage(db)
+        self.usage = UsageTable(db)
         self.profiles = ProfileTable(db)
         self.panels = PanelTable(db)
         self.pickers = PickerTable(db)

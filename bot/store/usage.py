@@ -30,7 +30,7 @@ class UsageRow:
     reason: str | None
 
 
-class Usage(Tables):
+class UsageTable(Tables):
     async def set_access(self, target: int, allowed: bool | None, by: int | None) -> None:
         """Allow or deny `target` at run time; None forgets the entry."""
         if allowed is None:

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.render.job import Keyboard, MessageSpec
+from bot.render.spec import Keyboard, MessageSpec
 from bot.runtime.tasks import TaskSet
 
 log = logging.getLogger(__name__)

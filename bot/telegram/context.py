@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.features.access import Access
 from bot.features.buttons import ButtonService
 from bot.features.profiles import Profiles
-from bot.features.regions.service import RegionService
+from bot.features.regions import RegionService
 from bot.features.suggestions import Suggestions
 from bot.jobs import JobService
 from bot.services import Services

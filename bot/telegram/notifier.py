@@ -32,7 +32,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.core.domain import Button, Image, JobState, JobView
-from bot.render.job import DELETE, Keyboard, MessageSpec, keyboard, message_for
+from bot.render.job import keyboard, message_for
+from bot.render.spec import DELETE, Keyboard, MessageSpec
 from bot.telegram.sender import Edit, Limits, Operation, RetryLater, Send, Sender
 from bot.telegram.uploads import URL_REFUSED as _URL_REFUSED
 from bot.telegram.uploads import Uploads, says

@@ -19,7 +19,8 @@ from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
-from bot.render.job import Keyboard, MessageSpec
+from bot.render.spec import Keyboard, MessageSpec
+from bot.runtime.tasks import Closed
 from bot.telegram.pacing import ChatPacer, GlobalBucket
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ class Sender:
         self._clock = clock or (lambda: asyncio.get_running_loop().time())
         self._global = GlobalBucket(limits.global_per_second, self._clock)
         self._chats: dict[int, _Chat] = {}
+        self._closed = False
 
     # what callers ask for
 
@@ -162,14 +164,15 @@ class Sender:
         (chat.open.add if waiting else chat.open.discard)(message_id)
 
     async def aclose(self, timeout: float = 5.0) -> None:
-        """Give pending final states a moment to go out, then stop the workers."""
+        """Give pending final states a moment to go out, then stop the workers; work offered after
+        this is refused (`Closed`). A cancellation of the closer itself is not swallowed."""
+        self._closed = True
         tasks = [c.task for c in self._chats.values() if c.task is not None]
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)
         for task in tasks:
             task.cancel()
-        with contextlib.suppress(BaseException):
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # scheduling
 
@@ -196,6 +199,8 @@ class Sender:
                 del self._chats[chat_id]
 
     def _kick(self, chat: _Chat) -> None:
+        if self._closed:
+            raise Closed(f"the sender is closed: nothing more goes to chat {chat.id}")
         chat.wake.set()
         if chat.task is None or chat.task.done():
             chat.task = asyncio.get_running_loop().create_task(self._drain(chat), name=f"sender:{chat.id}")

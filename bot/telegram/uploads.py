@@ -9,7 +9,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.media.hosting import download
-from bot.render.job import MessageSpec
+from bot.render.spec import MessageSpec
 
 PHOTO_UPLOAD_LIMIT = 10 * 1024 * 1024
 DOCUMENT_UPLOAD_LIMIT = 50 * 1024 * 1024

@@ -22,6 +22,8 @@ def webhook_route(application: BotApplication, path: str, secret: str) -> Route:
         if not secrets.compare_digest(given.encode(), secret.encode()):
             log.warning("webhook request without the right secret from %s", request.client)
             return PlainTextResponse("forbidden", status_code=403)
+        if not application.running:  # stopping: Telegram delivers it again (to us later, or elsewhere)
+            return PlainTextResponse("stopping", status_code=503)
         try:
             update = Update.de_json(await request.json(), application.bot)
         except Exception:  # malformed JSON or not an Update: nothing to queue

@@ -1,1 +1,7 @@
-"""Vary (Region): the picker service, its mask and overlay drawing."""
+"""Vary (Region): the picker service (`service`), the pickers' rules and locks (`pickers`), the
+pictures they draw over (`pictures`), and the mask and overlay drawing (`mask`)."""
+
+from bot.features.regions.pickers import Answer, Outcome
+from bot.features.regions.service import RegionService
+
+__all__ = ["Answer", "Outcome", "RegionService"]

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 
 from PIL import Image, ImageDraw, ImageFont
 
-GRID = 4
-CELLS = GRID * GRID
+from bot.core.callbacks import CELLS, GRID  # one definition of the grid: the buttons'
+
+__all__ = ["CELLS", "GRID", "BadDrawing", "cell_box", "mask_base64", "mask_from_drawing", "mask_png", "overlay_jpeg"]
 OVERLAY_MAX_SIDE = 1024
 
 

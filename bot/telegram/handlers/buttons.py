@@ -7,17 +7,26 @@ from datetime import datetime
 
 from telegram import CallbackQuery, Update
 
+from bot.core.callbacks import (
+    PickerTap,
+    SettingTap,
+    SuggestionTap,
+    parse_cancel,
+    parse_panel,
+    parse_picker,
+    parse_result,
+)
 from bot.core.domain import Refused, Requester, Wishes
 from bot.features.buttons import Pressed
-from bot.features.regions.service import Answer
+from bot.features.regions import Answer
 from bot.i18n import text
-from bot.jobs.service import Cancelled
+from bot.jobs import Cancelled
 from bot.render import replies
-from bot.render.job import action_label, parse_callback, parse_cancel, parse_panel, parse_picker
-from bot.render.panels import selection
+from bot.render.job import action_label
+from bot.render.picker import selection
 from bot.telegram.context import BotContext, Wing
 from bot.telegram.handlers.common import who
-from bot.telegram.handlers.panels import panel_tap
+from bot.telegram.handlers.panel_taps import setting_tap, suggestion_tap
 
 _PICKER_ANSWERS = {
     Answer.UPDATED: None,
@@ -41,9 +50,11 @@ async def button(update: Update, context: BotContext) -> None:
         await _picker(query, services, picked, chat.type, user, profile.wishes)
     elif (job_id := parse_cancel(query.data)) is not None:
         await _cancel(query, services, job_id, chat.id, user)
-    elif (panel := parse_panel(query.data)) is not None:
-        await panel_tap(query, services, panel, chat.id, chat.type, user, profile)
-    elif (key := parse_callback(query.data)) is not None:
+    elif isinstance(panel := parse_panel(query.data), SettingTap):
+        await setting_tap(query, services, panel, chat.id, user)
+    elif isinstance(panel, SuggestionTap):
+        await suggestion_tap(query, services, panel, chat.id, chat.type, user, profile)
+    elif (key := parse_result(query.data)) is not None:
         await _result(query, services, key, chat.id, chat.type, user, profile.wishes)
     else:
         await query.answer(text(user.lang, "tap.expired"))
@@ -87,10 +98,9 @@ async def _cancel(query: CallbackQuery, services: Wing, job_id: int, chat_id: in
 
 
 async def _picker(
-    query: CallbackQuery, services: Wing, picked: tuple[str, str], chat_type: str, user: Requester, wishes: Wishes
+    query: CallbackQuery, services: Wing, tap: PickerTap, chat_type: str, user: Requester, wishes: Wishes
 ) -> None:
-    key, op = picked
-    outcome = await services.regions.act(key, op, user, chat_type, wishes)
+    outcome = await services.regions.act(tap, user, chat_type, wishes)
     if outcome.answer is Answer.REFUSED and outcome.refused is not None:
         await refused(query, services, outcome.refused, user)
         return

@@ -11,7 +11,7 @@ from datetime import datetime
 from telegram import Message, Update, User
 
 from bot.core.domain import Refusal, Refused, Requester
-from bot.features.profiles import Profile
+from bot.core.profile import Profile
 from bot.render import replies
 from bot.telegram.context import BotContext, Wing
 

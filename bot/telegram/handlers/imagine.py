@@ -12,8 +12,8 @@ import re
 from telegram import Message, Update
 
 from bot.core.domain import Picture, Refusal, Refused
+from bot.core.profile import with_defaults
 from bot.core.prompt import MAX_IMAGE_URLS, PromptError, parse_prompt
-from bot.features.profiles import with_defaults
 from bot.media.hosting import MediaError
 from bot.render import replies
 from bot.telegram.context import BotContext, Wing

@@ -6,11 +6,11 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.core.domain import Refusal, Refused
+from bot.core.profile import SUFFIX_LIMIT, check_suffix
 from bot.core.prompt import PromptError, clean_text
-from bot.features.profiles import SUFFIX_LIMIT, check_suffix
 from bot.i18n import html, text
-from bot.render.job import KeyButton
-from bot.render.panels import settings_panel, settings_pointer
+from bot.render.settings import settings_pointer
+from bot.render.spec import KeyButton
 from bot.telegram.context import BotContext
 from bot.telegram.handlers.common import Asked, allowed_command, brief, refuse, warn, who
 
@@ -50,10 +50,8 @@ async def settings_from_link(update: Update, context: BotContext, payload: str) 
 
 
 async def open_settings(asked: Asked) -> None:
-    services, message, user = asked.services, asked.message, asked.user
-    panel = await services.store.panels.create("settings", message.chat_id, user)
-    spec = settings_panel(panel.key, user, asked.profile, private=message.chat.type == "private")
-    services.suggestions.post(panel, spec, message.message_id)
+    await asked.services.core.settings_panels.open(asked.message.chat_id, asked.user, asked.profile,
+                                                   asked.message.message_id)  # fmt: skip
 
 
 async def speed(update: Update, context: BotContext) -> None:

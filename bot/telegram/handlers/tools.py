@@ -7,7 +7,6 @@ from telegram import Update
 from bot.core.prompt import clean_text
 from bot.i18n import html
 from bot.media.hosting import MediaError
-from bot.render.panels import info
 from bot.telegram.context import BotContext
 from bot.telegram.handlers.common import allowed_command, brief, refuse, say, warn, who
 from bot.telegram.handlers.pictures import attached, replied
@@ -53,8 +52,4 @@ async def info_command(update: Update, context: BotContext) -> None:
         return
     services = context.services
     user, profile = await who(services, message.from_user)
-    jobs = await services.store.jobs_in_progress_of(user.user_id)
-    group = message.chat_id if message.chat.type != "private" else None
-    usage = await services.access.today(user.user_id, group)
-    positions = {job.id: services.jobs.position_of(job.id) for job in jobs}
-    say(services, message, info(user, jobs, usage, profile, message.chat_id, positions))
+    say(services, message, await services.core.info.of(user, profile, message.chat_id))

@@ -21,8 +21,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from bot.features.profiles import Profiles
+from bot.features.regions import Answer, RegionService
 from bot.features.regions.mask import BadDrawing
-from bot.features.regions.service import Answer, RegionService
 from bot.i18n import language_of
 from bot.render import replies
 from bot.web.miniapp.initdata import InitDataError, check_init_data
