@@ -81,3 +81,14 @@ def test_an_image_upstream_could_not_fetch_is_named_only_when_typed() -> None:
     assert "abc" not in hosted.text, "a link the bot made is not read out"
     assert "could not fetch" in for_code("bad_request", f"cannot fetch image: {typed}.", (typed,)).text
     assert "--parameters" in explain(api_error(400, "bad_request", "something else")).text
+
+
+def test_a_failed_task_reads_like_the_http_error_its_code_stands_for() -> None:
+    """One table of upstream's codes (bot.imagine.errors): a task that failed with a code and an
+    HTTP answer with that code tell the person the same thing."""
+    for code in ("forbidden", "used_up", "disabled", "invalid_token", "token_mismatched", "timeout",
+                 "too_many_requests", "bad_request"):  # fmt: skip
+        assert explain(errors.TaskFailed(code, "words")).msg == explain(api_error(400, code, "words")).msg, code
+    assert errors.TaskFailed("too_many_requests", "x").busy and not errors.TaskFailed("forbidden", "x").busy
+    assert explain(errors.TaskFailed("no_such_code", "x")).reason == "upstream"
+    assert explain(errors.Malformed("not json")).text == "Midjourney's answer could not be read. Please try again."

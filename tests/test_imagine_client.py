@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
+import bot.imagine.errors as errors
 from bot.imagine import (
     ConnectionLost,
     ImagineClient,
@@ -62,7 +63,7 @@ async def test_stream_without_final_line_is_broken_and_keeps_task_id() -> None:
 
 async def test_malformed_line_is_an_error_not_skipped() -> None:
     client = _client(lambda r: httpx.Response(200, content=(_line(10) + "{not json\n" + FINAL).encode()))
-    with pytest.raises(StreamBroken, match="malformed"):
+    with pytest.raises(StreamBroken, match="ValidationError"):  # accepted: broken, looked for, never resent
         await _collect(client)
 
 
@@ -156,3 +157,12 @@ async def test_a_describe_error_is_an_imagine_error_with_its_trace_id() -> None:
     with pytest.raises(Misconfigured) as caught:
         await client.describe("https://cdn.test/p.png")
     assert caught.value.trace_id == "tr-1"
+
+
+def test_what_breaks_after_an_answer_began_is_never_a_reason_to_resend() -> None:
+    from bot.imagine.client import _translated
+
+    assert isinstance(_translated(ValueError("x"), None, None), errors.Malformed)
+    assert isinstance(_translated(ValueError("x"), "t1", "tr", accepted=True), StreamBroken)
+    assert isinstance(_translated(httpx.ReadError("cut"), "t1", None, accepted=True), StreamBroken)
+    assert isinstance(_translated(TimeoutError(), "t1", None, accepted=True), StreamBroken)

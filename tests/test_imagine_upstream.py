@@ -23,6 +23,7 @@ from bot.imagine import (
     Misconfigured,
     NotSent,
     StreamBroken,
+    TaskFailed,
     TaskRecord,
 )
 from bot.imagine.client import _translated
@@ -80,7 +81,7 @@ async def test_seed_examples_replay_through_the_client(text: str) -> None:
     else:
         assert as_callback.failed and as_callback.error is not None
         assert (as_callback.error.code, as_callback.error.message) == ("bad_request", body["error"]["message"])
-        with pytest.raises(InvalidRequest):
+        with pytest.raises(TaskFailed, match="Unrecognized"):  # a failed task: its own error type
             await _client(lambda r: httpx.Response(200, content=text.encode())).submit(
                 ImagineRequest(prompt="x", callback_url="https://bot.test/cb/s")
             )

@@ -15,6 +15,7 @@ from bot.imagine import ImagineClient
 from bot.media.hosting import (
     MAX_IMAGE_BYTES,
     AceDataHost,
+    DownloadFailed,
     LocalHost,
     MediaError,
     MediaService,
@@ -112,8 +113,20 @@ def test_media_names_outside_the_rules_are_unknown(tmp_path: Path, name: str) ->
 async def test_download_refuses_more_than_its_limit() -> None:
     http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, content=b"0" * 100)))
     assert len(await download(http, "https://x.test/a", 100)) == 100
-    with pytest.raises(ValueError, match="larger than 99"):
+    with pytest.raises(DownloadFailed, match="larger than 99"):
         await download(http, "https://x.test/a", 99)
+
+
+async def test_download_failures_are_translated() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/gone":
+            return httpx.Response(404)
+        raise httpx.ConnectError("refused", request=request)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(refuse))
+    for url in ("https://x.test/gone", "https://x.test/down", "not a url at all"):
+        with pytest.raises(DownloadFailed):
+            await download(http, url, 100)
 
 
 def test_sniff_knows_the_three_formats() -> None:

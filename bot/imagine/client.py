@@ -24,10 +24,10 @@ from pydantic import ValidationError
 from bot.imagine.errors import (
     ConnectionLost,
     ImagineError,
+    Malformed,
     NotSent,
     StreamBroken,
     TaskFailed,
-    Unavailable,
     api_error,
 )
 from bot.imagine.models import (
@@ -49,11 +49,17 @@ _FIRST_ANSWER_MAX = 1 << 20  # bytes read while looking for the first JSON objec
 Ids = Callable[[], tuple[str | None, str | None]]  # (task_id, trace_id) known so far
 
 
-def _translated(exc: Exception, task_id: str | None, trace_id: str | None) -> ImagineError | None:
+def _translated(
+    exc: Exception, task_id: str | None, trace_id: str | None, *, accepted: bool = False
+) -> ImagineError | None:
     """The Imagine error for a foreign exception (None: not ours to translate). Total over httpx:
-    every `httpx.HTTPError`, `httpx.StreamError` and `httpx.InvalidURL` becomes an ImagineError."""
+    every `httpx.HTTPError`, `httpx.StreamError` and `httpx.InvalidURL` becomes an ImagineError.
+    Once upstream `accepted` the request (an answer began), whatever breaks is `StreamBroken`: the
+    task may be running and charged, so it is looked for, never sent again."""
     ids = {"task_id": task_id, "trace_id": trace_id}
     name = type(exc).__name__
+    if accepted and isinstance(exc, httpx.HTTPError | httpx.StreamError | ValueError | TimeoutError):
+        return StreamBroken(f"the answer broke: {name}: {exc}", **ids)  # ValidationError is a ValueError
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.UnsupportedProtocol
                   | httpx.ProxyError | httpx.InvalidURL):  # fmt: skip
         return NotSent(f"could not connect ({name}: {exc})", **ids)
@@ -64,9 +70,9 @@ def _translated(exc: Exception, task_id: str | None, trace_id: str | None) -> Im
     if isinstance(exc, httpx.HTTPStatusError):
         return api_error(exc.response.status_code, None, str(exc), trace_id=trace_id)
     if isinstance(exc, httpx.HTTPError):  # DecodingError, TooManyRedirects, and any later addition
-        return Unavailable(200, "malformed", f"unusable answer: {name}: {exc}", **ids)
+        return Malformed(f"unusable answer: {name}: {exc}", **ids)
     if isinstance(exc, ValueError | ValidationError):  # JSONDecodeError is a ValueError
-        return Unavailable(200, "malformed", f"unreadable answer: {exc}", **ids)
+        return Malformed(f"unreadable answer: {exc}", **ids)
     return None
 
 
@@ -74,16 +80,20 @@ def _no_ids() -> tuple[str | None, str | None]:
     return None, None
 
 
+def _never() -> bool:
+    return False
+
+
 @contextlib.contextmanager
-def _translate(ids: Ids = _no_ids) -> Iterator[None]:
+def _translate(ids: Ids = _no_ids, accepted: Callable[[], bool] = _never) -> Iterator[None]:
     """Turn transport failures into the Imagine error tree; our own errors pass through.
-    `ids` is asked when something fails (a stream learns its ids on the way)."""
+    `ids` and `accepted` are asked when something fails (a stream learns them on the way)."""
     try:
         yield
     except ImagineError:
         raise
     except Exception as exc:
-        error = _translated(exc, *ids())
+        error = _translated(exc, *ids(), accepted=accepted())
         if error is None:
             raise
         raise error from exc
@@ -180,9 +190,10 @@ class ImagineClient:
         """
         task_id: str | None = None
         trace_id: str | None = None
-        with _translate(lambda: (task_id, trace_id)):
+        started = False
+        with _translate(lambda: (task_id, trace_id), lambda: started):
             async with self._imagine(request.body(), NDJSON) as (response, accepted):
-                trace_id = accepted.trace_id
+                trace_id, started = accepted.trace_id, True
                 yield accepted
                 # aclosing: a generator left to the garbage collector is finalized there, in bulk,
                 # which shows up as event-loop stalls under load.
@@ -190,28 +201,14 @@ class ImagineClient:
                     cast(AsyncGenerator[str, None], response.aiter_lines())
                 ) as lines:
                     while True:
-                        try:
-                            async with asyncio.timeout(self._stall if task_id else None):
-                                line = await anext(lines)
-                        except StopAsyncIteration:
+                        # A stall after the task was named, a cut, an unreadable line: StreamBroken.
+                        async with asyncio.timeout(self._stall if task_id else None):
+                            line = await anext(lines, None)
+                        if line is None:
                             break
-                        except TimeoutError:
-                            raise StreamBroken(
-                                f"no progress line for {self._stall:g} s", task_id=task_id, trace_id=trace_id
-                            ) from None
-                        except (httpx.HTTPError, httpx.StreamError, ValueError) as exc:
-                            # The task was accepted: whatever breaks now, it may be running upstream.
-                            raise StreamBroken(
-                                f"the answer broke: {type(exc).__name__}: {exc}", task_id=task_id, trace_id=trace_id
-                            ) from exc
                         if not line.strip():
                             continue
-                        try:
-                            result = ImagineResult.model_validate_json(line)
-                        except ValidationError as exc:
-                            raise StreamBroken(
-                                f"malformed stream line: {line[:200]!r}", task_id=task_id, trace_id=trace_id
-                            ) from exc
+                        result = ImagineResult.model_validate_json(line)
                         task_id = result.task_id or task_id
                         trace_id = result.trace_id or trace_id
                         yield _checked(result, trace_id)
@@ -237,27 +234,23 @@ class ImagineClient:
         if not request.callback_url:
             body["async"] = True
         trace_id: str | None = None
-        with _translate(lambda: (None, trace_id)):
+        started = False
+        # Accepted (200) but unreadable: the task may exist and be charged. Never "try again": the
+        # caller looks for it (and its callbacks still arrive): `_translated` makes it StreamBroken.
+        with _translate(lambda: (None, trace_id), lambda: started):
             async with self._imagine(body, NDJSON if progress else JSON) as (response, accepted):
-                trace_id = accepted.trace_id
+                trace_id, started = accepted.trace_id, True
                 if on_accepted is not None:
                     await on_accepted(accepted)
-                try:
-                    async with contextlib.aclosing(
-                        cast(AsyncGenerator[str, None], response.aiter_text())
-                    ) as chunks:
-                        first = await _first_object(chunks)
-                    result = ImagineResult.model_validate(first) if isinstance(first, dict) else None
-                except (httpx.HTTPError, httpx.StreamError, ValueError) as exc:  # ValidationError too
-                    # Accepted (200) but unreadable: the task may exist and be charged. Never "try
-                    # again": the caller looks for it (and its callbacks still arrive).
-                    raise StreamBroken(f"unreadable answer: {type(exc).__name__}", trace_id=trace_id) from exc
+                async with contextlib.aclosing(cast(AsyncGenerator[str, None], response.aiter_text())) as chunks:
+                    first = await _first_object(chunks)
+                result = ImagineResult.model_validate(first) if isinstance(first, dict) else None
         if result is None:
             raise StreamBroken("the answer named no task", trace_id=trace_id)
         trace_id = result.trace_id or trace_id
         if result.failed:
             error = result.error or ErrorBody()
-            raise api_error(400, error.code, error.message, trace_id=trace_id)
+            raise TaskFailed(error.code, error.message, trace_id=trace_id)
         if not result.task_id:
             raise StreamBroken("the answer carried no task_id", trace_id=trace_id)
         return Submitted(result.task_id, trace_id)
@@ -321,7 +314,7 @@ class ImagineClient:
             value = data.get(name)
             if isinstance(value, str) and value.strip():
                 return value.strip()
-        raise Unavailable(200, "malformed", "the translation answer carried no text")
+        raise Malformed("the translation answer carried no text")
 
     async def upload(self, data: bytes, filename: str, content_type: str) -> str:
         """Host bytes on AceData's file service; returns the public URL."""
@@ -336,7 +329,7 @@ class ImagineClient:
                 raise _error_from_response(response.status_code, response.content, response.headers)
             url = response.json().get("file_url")
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise Unavailable(response.status_code, "malformed", "the upload answer carried no file_url")
+            raise Malformed("the upload answer carried no file_url")
         return url
 
     async def _post_json(self, url: str, body: dict[str, Any], timeout: float = 30.0) -> dict[str, Any]:
@@ -348,7 +341,7 @@ class ImagineClient:
                 raise _error_from_response(response.status_code, response.content, response.headers)
             data = response.json()
         if not isinstance(data, dict):
-            raise Unavailable(response.status_code, "malformed", "the answer was not a JSON object")
+            raise Malformed("the answer was not a JSON object")
         if data.get("success") is False and data.get("error"):
             raise _error_from_response(400, response.content, response.headers)
         return data

@@ -1,10 +1,12 @@
-"""Errors of the Imagine boundary. Every foreign exception is translated in `client.py`, nowhere else.
+"""Errors of the Imagine boundary. Every foreign exception is translated in `client._translated`,
+nowhere else; upstream's error codes are classified here, once (`api_error`, `TaskFailed.classified`).
 
 ImagineError                    anything that stopped a call; carries `task_id` and `trace_id` when known
 ├── ConnectionLost              connect/read failure, no HTTP answer (the request may have arrived)
 │   ├── NotSent                 the connection never opened: the request surely did not arrive
-│   └── StreamBroken            the answer ended or stalled before its final line
-├── TaskFailed                  the task ran and failed (`success: false` line or callback)
+│   └── StreamBroken            an accepted answer ended, stalled or broke before its final line
+├── Malformed                   an answer (before any task was accepted) that could not be decoded
+├── TaskFailed                  the task ran and failed (`success: false` line, answer or callback)
 └── ImagineAPIError             an HTTP error answer: status, code, message
     ├── InvalidRequest          400: the user's prompt or parameters (message shown to the user)
     ├── Misconfigured           401, token_mismatched, api_not_implemented: the operator's to fix
@@ -41,6 +43,11 @@ class StreamBroken(ConnectionLost):
     """The progress stream stopped before the final line; the task may still finish upstream."""
 
 
+class Malformed(ImagineError):
+    """A 200 answer that could not be decoded (not JSON, not the documented shape), where no task
+    was accepted yet; once one was, a broken answer is `StreamBroken` (never sent again)."""
+
+
 class TaskFailed(ImagineError):
     """The task itself failed; `code` is upstream's (e.g. `bad_request`, `forbidden`, `timeout`)."""
 
@@ -49,6 +56,19 @@ class TaskFailed(ImagineError):
     ) -> None:
         super().__init__(message, task_id=task_id, trace_id=trace_id)
         self.code = code
+
+    @property
+    def busy(self) -> bool:
+        """Refused for the account's concurrency: worth submitting again later, like a 429."""
+        return _BY_CODE.get(self.code) is RateLimited
+
+    def classified(self) -> ImagineAPIError | None:
+        """The error its code stands for, as if an HTTP answer had said it; None for codes we do
+        not know."""
+        cls = _BY_CODE.get(self.code)
+        if cls is None:
+            return None
+        return cls(200, self.code, self.message, task_id=self.task_id, trace_id=self.trace_id)
 
 
 class ImagineAPIError(ImagineError):

@@ -18,6 +18,7 @@ from bot.imagine import (
     ImagineAPIError,
     ImagineError,
     InvalidRequest,
+    Malformed,
     Misconfigured,
     Moderated,
     QuotaExhausted,
@@ -75,21 +76,8 @@ _HINTS: dict[str, str] = {
     "used_up": "hint.used_up",
     "disabled": "hint.disabled",
 }
-_MISCONFIGURED_CODES = ("invalid_token", "token_expired", "no_token", "token_mismatched", "api_not_implemented",
-                        "no_api")  # fmt: skip
-
-_BY_CODE: dict[str, Failure] = {
-    "forbidden": _failure("fail.moderated", reason="moderated"),
-    "used_up": _failure("fail.used_up", operator=True, retryable=True, code="used_up", reason="credit"),
-    "disabled": _failure("fail.disabled", operator=True, code="disabled", reason="disabled"),
-    **{
-        code: Failure(MISCONFIGURED, operator=True, code=code, reason="misconfigured")
-        for code in _MISCONFIGURED_CODES
-    },
-    "timeout": _failure("fail.timeout", retryable=True, reason="timeout"),
-    "too_many_requests": Failure(BUSY, retryable=True, reason="busy"),
-    "rate_limited": Failure(BUSY, retryable=True, reason="busy"),
-}
+BUSY_FAILURE = Failure(BUSY, retryable=True, reason="busy")  # upstream stayed busy through every retry
+_TIMEOUT = _failure("fail.timeout", retryable=True, reason="timeout")
 
 
 _UNRECOGNIZED = re.compile(r"unrecognized argument\(s\):(.*)", re.IGNORECASE | re.DOTALL)
@@ -117,34 +105,40 @@ def rejected(message: str, links: Sequence[str] = ()) -> Failure:
 
 def for_code(code: str, message: str, links: Sequence[str] = ()) -> Failure:
     """A failure reported inside a task (stream line, callback, tasks API)."""
-    if code in _BY_CODE:
-        return _BY_CODE[code]
-    if code == "bad_request":
-        return rejected(message, links)
-    if code in ("cancelled", "canceled"):
-        return _failure("fail.cancelled", retryable=True, reason="cancelled")
-    # Upstream's words for codes we do not know stay in the operator's log.
-    return _failure("fail.upstream", retryable=True, code=code, reason="upstream")
+    return explain(TaskFailed(code, message), links)
 
 
 def explain(error: ImagineError, links: Sequence[str] = ()) -> Failure:
-    """`links`: the image links the person typed (see `rejected`)."""
+    """What the person reads. Upstream's codes are classified once, in `bot.imagine.errors`: a
+    failed task is explained like the HTTP error its code stands for. `links`: the image links
+    the person typed (see `rejected`)."""
     if isinstance(error, TaskFailed):
-        return for_code(error.code, error.message, links)
-    if isinstance(error, Misconfigured):
-        return Failure(MISCONFIGURED, operator=True, code=error.code, reason="misconfigured")
+        if error.code in ("cancelled", "canceled"):
+            return _failure("fail.cancelled", retryable=True, reason="cancelled")
+        classified = error.classified()
+        if classified is None:  # a code we do not know: upstream's words stay in the operator's log
+            return _failure("fail.upstream", retryable=True, code=error.code, reason="upstream")
+        error = classified
     if isinstance(error, InvalidRequest):
         if error.code == "bad_request":  # the prompt's own fault, e.g. an unknown --parameter
             return rejected(error.message, links)
         return _failure("fail.refused", code=error.code, reason="rejected")
-    if isinstance(error, QuotaExhausted | Moderated):
-        return for_code(error.code, error.message)
+    if isinstance(error, Misconfigured):
+        return Failure(MISCONFIGURED, operator=True, code=error.code, reason="misconfigured")
+    if isinstance(error, QuotaExhausted):
+        if error.code == "disabled":
+            return _failure("fail.disabled", operator=True, code="disabled", reason="disabled")
+        return _failure("fail.used_up", operator=True, retryable=True, code="used_up", reason="credit")
+    if isinstance(error, Moderated):
+        return _failure("fail.moderated", reason="moderated")
     if isinstance(error, RateLimited):
-        return Failure(BUSY, retryable=True, reason="busy")
+        return BUSY_FAILURE
     if isinstance(error, GenerationTimeout):
-        return _BY_CODE["timeout"]
+        return _TIMEOUT
     if isinstance(error, ConnectionLost):
         return _failure("fail.network", retryable=True, reason="network")
+    if isinstance(error, Malformed):
+        return _failure("fail.unreadable", retryable=True, reason="upstream")
     return _failure("fail.temporary", retryable=True, reason="upstream")
 
 

@@ -44,14 +44,14 @@ class Follower:
         self,
         store: Store,
         client: ImagineClient,
-        notifier: Messages,
+        messages: Messages,
         results: Results,
         poller: TaskPoller,
         config: JobConfig,
     ) -> None:
         self._store = store
         self._client = client
-        self._notifier = notifier
+        self._messages = messages
         self._results = results
         self._poller = poller
         self._config = config
@@ -109,7 +109,7 @@ class Follower:
     async def locate(self, job: Job) -> None:
         """Look for the task of a request that went out without its id coming back, until the
         job's deadline; follow it once found, else end the job "interrupted" with a Retry."""
-        self._notifier.update(JobView(job))
+        self._messages.update(JobView(job))
         inbox = self.inbox(job.id)
         delay = self._config.poll_interval
         try:
@@ -137,7 +137,7 @@ class Follower:
     async def _adopt(
         self, job: Job, task_id: str, latest: ImagineResult | None, inbox: asyncio.Queue[ImagineResult]
     ) -> None:
-        job = await self._results.set(job, task_id=task_id, state=JobState.RUNNING)
+        job = await self._results.save(job, task_id=task_id, state=JobState.RUNNING)
         if latest is not None:
             after = await self._results.absorb(job, latest)
             if after is None:

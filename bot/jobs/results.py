@@ -29,7 +29,8 @@ class Results:
         self._messages = messages
         self._tasks = tasks
 
-    async def set(self, job: Job, **changes: Any) -> Job:
+    async def save(self, job: Job, **changes: Any) -> Job:
+        """Persist these changes of the job; the job with them."""
         await self._store.update_job(job.id, **changes)
         changes.pop("finished_at", None)
         changes.pop("reason", None)
@@ -62,7 +63,7 @@ class Results:
                 changes["preview_url"] = result.image_url
         if not changes:
             return job
-        job = await self.set(job, **changes)
+        job = await self.save(job, **changes)
         if not result.is_final:
             self._messages.update(JobView(job))
         return job
@@ -104,7 +105,7 @@ class Results:
             await self._store.move_result(image.image_id, message_id)
         if message_id is not None and message_id != job.message_id:
             shown["message_id"] = message_id
-        await self.set(
+        await self.save(
             job, state=JobState.DONE, progress=100, result_image_id=image.image_id, finished_at=time.time(), **shown
         )  # fmt: skip
         self._messages.forget(job.id)

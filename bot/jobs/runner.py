@@ -21,9 +21,10 @@ from bot.imagine import (
     ImagineError,
     NotSent,
     RateLimited,
+    TaskFailed,
     Unavailable,
 )
-from bot.jobs.failures import DEADLINE, Failure, explain, upstream_detail
+from bot.jobs.failures import BUSY_FAILURE, DEADLINE, Failure, explain, upstream_detail
 from bot.jobs.follow import Follower, request_for
 from bot.jobs.messages import Messages
 from bot.jobs.ports import Alarms, JobConfig, PictureHost
@@ -40,7 +41,7 @@ class Runner:
         self,
         store: Store,
         client: ImagineClient,
-        notifier: Messages,
+        messages: Messages,
         queue: JobQueue,
         results: Results,
         follower: Follower,
@@ -51,7 +52,7 @@ class Runner:
         self._store = store
         self._alerts = alerts
         self._client = client
-        self._notifier = notifier
+        self._messages = messages
         self._queue = queue
         self._results = results
         self._follower = follower
@@ -80,7 +81,9 @@ class Runner:
             log.info("job %s was cancelled before its submit", job.id)
             return
         job = replace(job, state=JobState.SUBMITTING, **changes)  # type: ignore[arg-type]
-        self._notifier.update(JobView(job))
+        self._messages.update(JobView(job))
+        retried = job.id in self._retried_5xx  # marked only while a job waits for that one retry
+        self._retried_5xx.discard(job.id)
         try:
             async with asyncio.timeout(self._follower.remaining(job)):
                 if self._config.callback_base:
@@ -92,10 +95,14 @@ class Runner:
             await self._retry_later(job, exc.retry_after)
         except (Unavailable, NotSent) as exc:  # AceData is down, or unreachable: the operator may hear of it
             self._upstream(ok=False)
-            await self._unavailable(job, exc)
+            await self._unavailable(job, exc, retried=retried)
         except ConnectionLost as exc:  # the answer broke off; the task may be running upstream
             await self._lost(job, exc)
         except ImagineError as exc:
+            if isinstance(exc, TaskFailed) and exc.busy:  # refused for the account's concurrency: a 429
+                log.info("job %s: upstream busy: %s", job.id, upstream_detail(exc))
+                await self._retry_later(job, None)
+                return
             await self._results.fail(job, explain(exc, job.links), cause=exc)
         except TimeoutError:
             await self._results.fail(job, DEADLINE)
@@ -104,13 +111,12 @@ class Runner:
         if self._alerts is not None:
             (self._alerts.upstream_ok if ok else self._alerts.upstream_failed)()
 
-    async def _unavailable(self, job: Job, exc: Unavailable | NotSent) -> None:
-        if isinstance(exc, Unavailable) and job.id not in self._retried_5xx:  # once per job, 429s aside
+    async def _unavailable(self, job: Job, exc: Unavailable | NotSent, *, retried: bool) -> None:
+        if isinstance(exc, Unavailable) and not retried:  # once per job, 429s aside
             self._retried_5xx.add(job.id)
             log.warning("job %s: upstream unavailable (%s); retrying once", job.id, upstream_detail(exc))
             await self._retry_later(job, self._config.unavailable_backoff)
         else:  # nothing reached upstream when NotSent: failing (with Retry) cannot double-charge
-            self._retried_5xx.discard(job.id)
             await self._results.fail(job, explain(exc, job.links), cause=exc)
 
     async def _lost(self, job: Job, exc: ConnectionLost) -> None:
@@ -122,11 +128,11 @@ class Runner:
         if task_id is None:
             log.warning("job %s: the answer broke off before naming its task (%s, trace_id %s); looking "
                         "for it upstream", job.id, exc, trace_id)  # fmt: skip
-            await self._follower.locate(await self._results.set(current, trace_id=trace_id))
+            await self._follower.locate(await self._results.save(current, trace_id=trace_id))
             return
         log.info("job %s: stream lost (%s); following task %s", job.id, exc, task_id)
         if current.task_id is None:
-            current = await self._results.set(current, task_id=task_id, trace_id=trace_id, state=JobState.RUNNING)
+            current = await self._results.save(current, task_id=task_id, trace_id=trace_id, state=JobState.RUNNING)
         await self._follower.follow(current)
 
     async def _stream(self, job: Job) -> None:
@@ -136,7 +142,7 @@ class Runner:
                 if isinstance(event, Accepted):
                     self._upstream(ok=True)
                     if event.trace_id:
-                        job = await self._results.set(job, trace_id=event.trace_id)
+                        job = await self._results.save(job, trace_id=event.trace_id)
                     continue
                 job = await self._results.progress(job, event)
                 if event.is_final:
@@ -146,7 +152,7 @@ class Runner:
     async def _submit_with_callback(self, job: Job) -> None:
         """Callback mode: AceData POSTs progress and the result to a per-job secret URL."""
         secret = secrets.token_urlsafe(24)
-        job = await self._results.set(job, callback_secret=secret)
+        job = await self._results.save(job, callback_secret=secret)
         inbox = self._follower.inbox(job.id)
         request = request_for(job, self._config).model_copy(update={"callback_url": f"{self._config.callback_base}/{secret}"})
 
@@ -154,7 +160,7 @@ class Runner:
             nonlocal job
             self._upstream(ok=True)
             if event.trace_id:
-                job = await self._results.set(job, trace_id=event.trace_id)
+                job = await self._results.save(job, trace_id=event.trace_id)
 
         try:
             submitted = await self._client.submit(request, progress=True, on_accepted=accepted)
@@ -163,7 +169,7 @@ class Runner:
         except BaseException:
             self._follower.close_inbox(job.id)
             raise
-        job = await self._results.set(
+        job = await self._results.save(
             job, task_id=submitted.task_id, trace_id=submitted.trace_id or job.trace_id, state=JobState.RUNNING
         )
         await self._follower.follow(job, inbox)
@@ -182,7 +188,7 @@ class Runner:
             return job
         if not english or needs_translation(english):
             return job
-        return await self._results.set(job, upstream_prompt=" ".join(p for p in (urls, english, params) if p))
+        return await self._results.save(job, upstream_prompt=" ".join(p for p in (urls, english, params) if p))
 
     async def _host_pictures(self, job: Job) -> Job:
         """Public URLs for the job's pictures, hosted once; the prompt sent is `urls… text`."""
@@ -190,16 +196,16 @@ class Runner:
             raise MediaError("media.unsupported")
         host = self._pictures
         urls = await asyncio.gather(*(host.url_for(p) for p in job.sources))
-        return await self._results.set(job, upstream_prompt=" ".join([*urls, job.prompt]).strip())
+        return await self._results.save(job, upstream_prompt=" ".join([*urls, job.prompt]).strip())
 
     async def _retry_later(self, job: Job, retry_after: float | None) -> None:
         """Upstream is busy: back off (with jitter) while the user sees the job as queued."""
         if job.attempts > self._config.busy_retries:
-            await self._results.fail(job, explain(RateLimited(429, "too_many_requests", "busy")))
+            await self._results.fail(job, BUSY_FAILURE)
             return
         delay = retry_after or self._config.busy_backoff * 2 ** max(job.attempts - 1, 0)
         delay = min(delay, 120.0) * random.uniform(1.0, 1.3)
         log.info("job %s: upstream busy, retrying in %.1f s", job.id, delay)
-        job = await self._results.set(job, state=JobState.QUEUED)
-        self._notifier.update(JobView(job))  # waiting to start again (and cancellable)
+        job = await self._results.save(job, state=JobState.QUEUED)
+        self._messages.update(JobView(job))  # waiting to start again (and cancellable)
         self._queue.put_later(job, delay)

@@ -33,17 +33,25 @@ MIME = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 Fetch = Callable[[str], Awaitable[bytes]]
 
 
+class DownloadFailed(Exception):
+    """A picture could not be downloaded (unreachable, an error status, cut off, or too large)."""
+
+
 async def download(http: httpx.AsyncClient, url: str, limit: int) -> bytes:
-    """GET a public URL into memory, refusing anything larger than `limit` bytes."""
+    """GET a public URL into memory, refusing anything larger than `limit` bytes. Every failure is
+    `DownloadFailed` (httpx's own errors are translated here, not left to callers)."""
     chunks: list[bytes] = []
     size = 0
-    async with http.stream("GET", url, timeout=httpx.Timeout(60.0), follow_redirects=True) as response:
-        response.raise_for_status()
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                raise ValueError(f"{url} is larger than {limit} bytes")
-            chunks.append(chunk)
+    try:
+        async with http.stream("GET", url, timeout=httpx.Timeout(60.0), follow_redirects=True) as response:
+            response.raise_for_status()
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise DownloadFailed(f"larger than {limit} bytes")
+                chunks.append(chunk)
+    except (httpx.HTTPError, httpx.StreamError, httpx.InvalidURL) as exc:
+        raise DownloadFailed(f"{type(exc).__name__}: {exc}") from exc
     return b"".join(chunks)
 
 
@@ -102,7 +110,7 @@ class LocalHost:
 
     async def put(self, data: bytes, ext: str) -> str:
         name = f"{secrets.token_urlsafe(24)}.{ext}"
-        (self._dir / name).write_bytes(data)
+        await asyncio.to_thread((self._dir / name).write_bytes, data)  # up to 20 MB: not on the loop
         return f"{self._public}/media/{name}"
 
     def lookup(self, name: str) -> tuple[Path, str] | None:

@@ -22,7 +22,7 @@ from bot.i18n import text
 from bot.services import build_services
 from bot.telegram.albums import AlbumCollector
 from bot.telegram.briefs import Briefs
-from bot.telegram.context import BotApplication, BotContext, Wing
+from bot.telegram.context import BotApplication, BotContext, TelegramServices
 from bot.telegram.files import telegram_fetch
 from bot.telegram.handlers import register
 from bot.telegram.notifier import TelegramNotifier
@@ -98,7 +98,7 @@ async def _stop_application(application: BotApplication) -> None:
 
 async def _start_updates(application: BotApplication, settings: Settings) -> None:
     if settings.telegram_webhook_url:
-        services: Wing = application.bot_data["services"]
+        services: TelegramServices = application.bot_data["services"]
         assert services.webhook_secret is not None
         await application.bot.set_webhook(
             settings.telegram_webhook_url,
@@ -131,7 +131,7 @@ async def start_services(application: BotApplication, settings: Settings, stack:
         routes=routes,
     )
     assert isinstance(notifier, TelegramNotifier)
-    wing = Wing(core=core, notifier=notifier, albums=AlbumCollector(settings.album_wait_seconds),
+    wing = TelegramServices(core=core, notifier=notifier, albums=AlbumCollector(settings.album_wait_seconds),
                 briefs=Briefs(notifier, settings.group_reply_seconds), webhook_secret=webhook_secret)  # fmt: skip
     stack.push_async_callback(wing.briefs.aclose)
     stack.push_async_callback(wing.albums.aclose)

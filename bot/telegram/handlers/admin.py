@@ -8,19 +8,19 @@ from telegram import Message, Update
 
 from bot.core.domain import Refusal, Refused
 from bot.render import reports
-from bot.telegram.context import BotContext, Wing
+from bot.telegram.context import BotContext, TelegramServices
 from bot.telegram.handlers.common import brief, refuse, say, who
 
 
-async def _admin(update: Update, context: BotContext) -> tuple[Wing, Message, str] | None:
+async def _admin(update: Update, context: BotContext) -> tuple[TelegramServices, Message, str] | None:
     """The services, the command's message and the admin's language, or None (refused)."""
     message, user = update.effective_message, update.effective_user
     if message is None:
         return None
     services = context.services
     person, _ = await who(services, user)
-    if user is None or not services.access.is_admin(user.id):
-        allowed = user is not None and await services.access.allowed(user.id, message.chat_id)
+    if user is None or not services.core.access.is_admin(user.id):
+        allowed = user is not None and await services.core.access.allowed(user.id, message.chat_id)
         refuse(services, message, Refused(Refusal.ADMINS_ONLY if allowed else Refusal.NOT_ALLOWED), person.lang)
         return None
     return services, message, person.lang
@@ -56,16 +56,16 @@ async def _change(update: Update, context: BotContext, *, allowed: bool) -> None
         if allowed and not args:
             if _private_only(services, message, lang):
                 return
-            access = services.access
+            access = services.core.access
             say(services, message, reports.entries(await access.entries(), access.config, access.config.tz, lang))
         else:
             brief(services, message, reports.usage(lang))
         return
-    if not allowed and services.access.is_admin(target):
+    if not allowed and services.core.access.is_admin(target):
         brief(services, message, reports.admin_always(lang))
         return
     assert message.from_user is not None
-    await (services.access.allow if allowed else services.access.deny)(target, message.from_user.id)
+    await (services.core.access.allow if allowed else services.core.access.deny)(target, message.from_user.id)
     brief(services, message, reports.changed(target, allowed, lang))
 
 
@@ -83,8 +83,8 @@ async def limit(update: Update, context: BotContext) -> None:
     except (IndexError, ValueError):
         brief(services, message, reports.usage(lang))
         return
-    await services.access.set_limit(user_id, daily)
-    brief(services, message, reports.limit_set(user_id, daily, services.access.config.daily_per_user, lang))
+    await services.core.access.set_limit(user_id, daily)
+    brief(services, message, reports.limit_set(user_id, daily, services.core.access.config.daily_per_user, lang))
 
 
 async def stats(update: Update, context: BotContext) -> None:
@@ -94,10 +94,10 @@ async def stats(update: Update, context: BotContext) -> None:
     services, message, lang = found
     if _private_only(services, message, lang):
         return
-    say(services, message, reports.stats(await services.access.stats(), services.access.config.tz, lang))
+    say(services, message, reports.stats(await services.core.access.stats(), services.core.access.config.tz, lang))
 
 
-def _private_only(services: Wing, message: Message, lang: str) -> bool:
+def _private_only(services: TelegramServices, message: Message, lang: str) -> bool:
     """Reports name people and their usage: they are given in the admin's private chat only."""
     if message.chat.type == "private":
         return False

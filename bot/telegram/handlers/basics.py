@@ -39,7 +39,7 @@ async def id_command(update: Update, context: BotContext) -> None:
         return
     user, _ = await who(context.services, message.from_user)
     said = html(user.lang, "id.yours", user_id=user.user_id, chat_id=message.chat_id)
-    stranger = not await context.services.access.allowed(user.user_id, message.chat_id)  # capped per group
+    stranger = not await context.services.core.access.allowed(user.user_id, message.chat_id)  # capped per group
     context.services.briefs.per_person(message.chat_id, user.user_id, said, message.message_id, kind="id",
                                        stranger=stranger)  # fmt: skip
 
@@ -66,7 +66,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 async def only_once(update: Update, context: BotContext) -> None:
     """Telegram redelivers updates a crashed bot never confirmed; handle each one once."""
-    if not await context.services.store.first_sighting(update.update_id):
+    if not await context.services.core.store.first_sighting(update.update_id):
         log.info("skipping update %s: handled before", update.update_id)
         raise ApplicationHandlerStop
     chat = update.effective_chat

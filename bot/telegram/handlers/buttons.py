@@ -24,7 +24,7 @@ from bot.jobs import Cancelled
 from bot.render import replies
 from bot.render.job import action_label
 from bot.render.picker import selection
-from bot.telegram.context import BotContext, Wing
+from bot.telegram.context import BotContext, TelegramServices
 from bot.telegram.handlers.common import who
 from bot.telegram.handlers.panel_taps import setting_tap, suggestion_tap
 
@@ -60,14 +60,14 @@ async def button(update: Update, context: BotContext) -> None:
         await query.answer(text(user.lang, "tap.expired"))
 
 
-async def refused(query: CallbackQuery, services: Wing, refusal: Refused, user: Requester) -> None:
-    now = datetime.now(services.access.config.tz)
+async def refused(query: CallbackQuery, services: TelegramServices, refusal: Refused, user: Requester) -> None:
+    now = datetime.now(services.core.access.config.tz)
     await query.answer(replies.refusal(refusal, now, user.lang, user.user_id), show_alert=True)
 
 
-async def _result(query: CallbackQuery, services: Wing, key: str, chat_id: int, chat_type: str, user: Requester,
+async def _result(query: CallbackQuery, services: TelegramServices, key: str, chat_id: int, chat_type: str, user: Requester,
                   wishes: Wishes) -> None:  # fmt: skip
-    outcome = await services.buttons.press(key, chat_id=chat_id, chat_type=chat_type, requester=user, wishes=wishes)
+    outcome = await services.core.buttons.press(key, chat_id=chat_id, chat_type=chat_type, requester=user, wishes=wishes)
     lang = user.lang
     if outcome.result is Pressed.UNKNOWN or outcome.button is None:
         await query.answer(text(lang, "tap.expired"))
@@ -83,12 +83,12 @@ async def _result(query: CallbackQuery, services: Wing, key: str, chat_id: int, 
         await query.answer(text(lang, "tap.started", label=action_label(outcome.button.action, lang)))
 
 
-async def _cancel(query: CallbackQuery, services: Wing, job_id: int, chat_id: int, user: Requester) -> None:
-    outcome = await services.jobs.cancel(job_id, chat_id, user)
+async def _cancel(query: CallbackQuery, services: TelegramServices, job_id: int, chat_id: int, user: Requester) -> None:
+    outcome = await services.core.jobs.cancel(job_id, chat_id, user)
     if outcome in (Cancelled.DONE, Cancelled.ALREADY):
         await query.answer(text(user.lang, "tap.cancelled"))
     elif outcome is Cancelled.NOT_YOURS:
-        owner = await services.jobs.owner_of(job_id)
+        owner = await services.core.jobs.owner_of(job_id)
         name = owner.first_name if owner else text(user.lang, "picker.its_owner")
         await query.answer(text(user.lang, "tap.cancel_not_yours", owner=name), show_alert=True)
     elif outcome is Cancelled.TOO_LATE:
@@ -98,9 +98,9 @@ async def _cancel(query: CallbackQuery, services: Wing, job_id: int, chat_id: in
 
 
 async def _picker(
-    query: CallbackQuery, services: Wing, tap: PickerTap, chat_type: str, user: Requester, wishes: Wishes
+    query: CallbackQuery, services: TelegramServices, tap: PickerTap, chat_type: str, user: Requester, wishes: Wishes
 ) -> None:
-    outcome = await services.regions.act(tap, user, chat_type, wishes)
+    outcome = await services.core.regions.act(tap, user, chat_type, wishes)
     if outcome.answer is Answer.REFUSED and outcome.refused is not None:
         await refused(query, services, outcome.refused, user)
         return
@@ -122,7 +122,7 @@ async def picker_prompt(update: Update, context: BotContext) -> None:
         return
     services = context.services
     user, _ = await who(services, message.from_user)
-    outcome = await services.regions.set_prompt(
+    outcome = await services.core.regions.set_prompt(
         message.chat_id, message.reply_to_message.message_id, user, message.text
     )
     if outcome is not None and outcome.answer is Answer.NOT_YOURS and outcome.owner is not None:

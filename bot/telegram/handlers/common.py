@@ -13,14 +13,14 @@ from telegram import Message, Update, User
 from bot.core.domain import Refusal, Refused, Requester
 from bot.core.profile import Profile
 from bot.render import replies
-from bot.telegram.context import BotContext, Wing
+from bot.telegram.context import BotContext, TelegramServices
 
 
 @dataclass(frozen=True)
 class Asked:
     """A command from someone allowed here: the services, the message, who, their profile."""
 
-    services: Wing
+    services: TelegramServices
     message: Message
     user: Requester
     profile: Profile
@@ -34,39 +34,39 @@ async def allowed_command(update: Update, context: BotContext) -> Asked | None:
         return None
     services = context.services
     user, profile = await who(services, message.from_user)
-    if not await services.access.allowed(user.user_id, message.chat_id):
+    if not await services.core.access.allowed(user.user_id, message.chat_id):
         refuse(services, message, Refused(Refusal.NOT_ALLOWED), user.lang)
         return None
     return Asked(services, message, user, profile)
 
 
-async def who(services: Wing, user: User | None) -> tuple[Requester, Profile]:
+async def who(services: TelegramServices, user: User | None) -> tuple[Requester, Profile]:
     """The person behind an update, with their language (/settings, else Telegram's) and profile."""
     if user is None:
-        return Requester(0, "someone", lang=services.profiles.default_lang), await services.profiles.get(0)
+        return Requester(0, "someone", lang=services.core.profiles.default_lang), await services.core.profiles.get(0)
     name = user.first_name or user.username or "someone"
-    return await services.profiles.requester(user.id, name, user.username, user.language_code)
+    return await services.core.profiles.requester(user.id, name, user.username, user.language_code)
 
 
-def say(services: Wing, message: Message, html_text: str) -> None:
+def say(services: TelegramServices, message: Message, html_text: str) -> None:
     """An HTML reply to `message` that stays."""
     services.notifier.say(message.chat_id, html_text, reply_to=message.message_id)
 
 
-def brief(services: Wing, message: Message, html_text: str) -> None:
+def brief(services: TelegramServices, message: Message, html_text: str) -> None:
     """An HTML reply that matters a moment: in a group it deletes itself after a minute."""
     services.briefs.say(message.chat_id, html_text, reply_to=message.message_id)
 
 
-def warn(services: Wing, message: Message, plain_text: str) -> None:
+def warn(services: TelegramServices, message: Message, plain_text: str) -> None:
     """A one-line complaint about bad input."""
     brief(services, message, f"⚠️ {replies.plain(plain_text)}")
 
 
-def refuse(services: Wing, message: Message, refused: Refused, lang: str) -> None:
+def refuse(services: TelegramServices, message: Message, refused: Refused, lang: str) -> None:
     """One short line saying why nothing was started. In a group it goes after a minute, and a
     second refusal to the same person within it edits the first."""
     user = message.from_user.id if message.from_user is not None else None
-    text = replies.refusal(refused, datetime.now(services.access.config.tz), lang, user)
+    text = replies.refusal(refused, datetime.now(services.core.access.config.tz), lang, user)
     stranger = refused.why is Refusal.NOT_ALLOWED
     services.briefs.per_person(message.chat_id, user, f"⛔ {replies.plain(text)}", message.message_id, stranger=stranger)

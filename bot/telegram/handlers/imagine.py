@@ -16,7 +16,7 @@ from bot.core.profile import with_defaults
 from bot.core.prompt import MAX_IMAGE_URLS, PromptError, parse_prompt
 from bot.media.hosting import MediaError
 from bot.render import replies
-from bot.telegram.context import BotContext, Wing
+from bot.telegram.context import BotContext, TelegramServices
 from bot.telegram.handlers.common import brief, refuse, warn, who
 from bot.telegram.handlers.pictures import attached, replied
 
@@ -61,7 +61,7 @@ async def album_item(update: Update, context: BotContext) -> None:
     services = context.services
     try:
         for picture in attached(message):
-            await services.store.remember_album_item(
+            await services.core.store.remember_album_item(
                 message.chat_id, message.media_group_id, message.message_id, picture
             )
     except MediaError:
@@ -69,7 +69,7 @@ async def album_item(update: Update, context: BotContext) -> None:
     services.albums.add(message, functools.partial(album_complete, services, context.bot.username, context.bot.id))
 
 
-async def album_complete(services: Wing, bot_username: str, bot_id: int, messages: list[Message]) -> None:
+async def album_complete(services: TelegramServices, bot_username: str, bot_id: int, messages: list[Message]) -> None:
     """A whole album arrived: act on it if one of its captions is our command."""
     for message in messages:
         parsed = parse_command(message.caption, bot_username)
@@ -86,15 +86,15 @@ async def album_complete(services: Wing, bot_username: str, bot_id: int, message
 
 
 async def start(
-    services: Wing, message: Message, parsed: tuple[str, str], pictures: tuple[Picture, ...], bot_id: int
+    services: TelegramServices, message: Message, parsed: tuple[str, str], pictures: tuple[Picture, ...], bot_id: int
 ) -> None:
     name, argument = parsed
     user, profile = await who(services, message.from_user)
-    if not await services.access.allowed(user.user_id, message.chat_id):  # before any other reply
+    if not await services.core.access.allowed(user.user_id, message.chat_id):  # before any other reply
         refuse(services, message, Refused(Refusal.NOT_ALLOWED), user.lang)
         return
     try:
-        pictures = await replied(message, services.store, bot_id) + pictures
+        pictures = await replied(message, services.core.store, bot_id) + pictures
     except MediaError as exc:
         warn(services, message, exc.msg.text(user.lang))
         return
@@ -110,7 +110,7 @@ async def start(
     if name == "blend" and not 2 <= found <= MAX_IMAGE_URLS:
         warn(services, message, replies.blend_count(found, user.lang))
         return
-    job = await services.jobs.imagine(
+    job = await services.core.jobs.imagine(
         chat_id=message.chat_id, chat_type=message.chat.type, requester=user, reply_to=message.message_id,
         prompt=prompt, pictures=pictures, wishes=profile.wishes,
     )  # fmt: skip

@@ -42,8 +42,8 @@ async def settings_from_link(update: Update, context: BotContext, payload: str) 
     services = context.services
     user, profile = await who(services, message.from_user)
     group = payload.removeprefix(f"{SETTINGS_START}_")
-    in_group = group.lstrip("-").isdigit() and int(group) < 0 and await services.access.allowed(user.user_id, int(group))
-    if not in_group and not await services.access.allowed(user.user_id, message.chat_id):
+    in_group = group.lstrip("-").isdigit() and int(group) < 0 and await services.core.access.allowed(user.user_id, int(group))
+    if not in_group and not await services.core.access.allowed(user.user_id, message.chat_id):
         refuse(services, message, Refused(Refusal.NOT_ALLOWED), user.lang)
         return
     await open_settings(Asked(services, message, user, profile))
@@ -61,7 +61,7 @@ async def speed(update: Update, context: BotContext) -> None:
         return
     services, message, user = asked.services, asked.message, asked.user
     mode = (message.text or "/fast").split()[0].lstrip("/").split("@")[0].lower()
-    await services.profiles.update(user.user_id, speed=mode)
+    await services.core.profiles.update(user.user_id, speed=mode)
     brief(services, message, html(user.lang, "speed.set", speed=text(user.lang, f"settings.speed_name.{mode}")))
 
 
@@ -77,7 +77,7 @@ async def prefer(update: Update, context: BotContext) -> None:
         return
     raw = args[1].strip() if len(args) > 1 else ""
     if not raw:
-        await services.profiles.update(user.user_id, suffix="")
+        await services.core.profiles.update(user.user_id, suffix="")
         brief(services, message, html(user.lang, "prefer.cleared"))
         return
     if len(raw) > SUFFIX_LIMIT:
@@ -88,5 +88,5 @@ async def prefer(update: Update, context: BotContext) -> None:
     except PromptError as exc:
         warn(services, message, exc.msg.text(user.lang))
         return
-    await services.profiles.update(user.user_id, suffix=suffix)
+    await services.core.profiles.update(user.user_id, suffix=suffix)
     brief(services, message, html(user.lang, "prefer.set", suffix=suffix))

@@ -19,14 +19,14 @@ async def describe(update: Update, context: BotContext) -> None:
         return
     services, message, user = asked.services, asked.message, asked.user
     try:
-        pictures = attached(message) or await replied(message, services.store, context.bot.id)
+        pictures = attached(message) or await replied(message, services.core.store, context.bot.id)
     except MediaError as exc:
         warn(services, message, exc.msg.text(user.lang))
         return
     if not pictures:
         brief(services, message, html(user.lang, "describe.usage"))
         return
-    refused = await services.suggestions.describe(message.chat_id, user, pictures[0], message.message_id)
+    refused = await services.core.suggestions.describe(message.chat_id, user, pictures[0], message.message_id)
     if refused is not None:
         refuse(services, message, refused, user.lang)
 
@@ -40,7 +40,7 @@ async def shorten(update: Update, context: BotContext) -> None:
     if not prompt:
         brief(services, message, html(user.lang, "shorten.usage"))
         return
-    refused = await services.suggestions.shorten(message.chat_id, user, prompt, message.message_id)
+    refused = await services.core.suggestions.shorten(message.chat_id, user, prompt, message.message_id)
     if refused is not None:
         refuse(services, message, refused, user.lang)
 
