@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.jobs import JobService
+from bot.store import Store
 from tests.fakes import FakeAceData, FakeTelegram
 from tests.harness import ACEDATA_TOKEN, BOT_TOKEN, BotProcess, bot_env
+from tests.jobs_kit import Notes, Upstream, running
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
@@ -25,6 +29,45 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPath
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))  # no stray .env is read
     yield
+
+
+class WallClock:
+    """The wall clock a test moves by hand (`clock.now -= 86400`): the store's stamps follow it."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def wall_clock() -> WallClock:
+    return WallClock()
+
+
+@pytest.fixture
+async def store(tmp_path: Path, wall_clock: WallClock) -> AsyncIterator[Store]:
+    """A fresh store on this test's folder, on `wall_clock`; closed however the test ends."""
+    opened = await Store.open(tmp_path / "bot.sqlite3", clock=wall_clock)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+def upstream() -> Upstream:
+    """AceData behind httpx.MockTransport (tests/jobs_kit.py): script it before using `job_service`."""
+    return Upstream()
+
+
+@pytest.fixture
+async def job_service(tmp_path: Path, upstream: Upstream) -> AsyncIterator[tuple[JobService, Store, Notes]]:
+    """A started JobService on a fresh store with a recording chat, on the loop's clock; stopped and
+    closed however the test ends."""
+    async with running(tmp_path, upstream) as started:
+        yield started
 
 
 @pytest.fixture

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,7 +125,11 @@ async def _stream(lines: list[dict[str, Any]], hang: bool) -> AsyncIterator[byte
 async def running(
     tmp_path: Path, upstream: Upstream, config: JobConfig = FAST, *, start: bool = True
 ) -> AsyncIterator[tuple[JobService, Store, Notes]]:
-    """A started JobService on a fresh store; stopped and closed afterwards."""
+    """A started JobService on a fresh store; stopped and closed afterwards. Its clock follows the
+    event loop's, so deadlines pass on looptime's fake clock too (wall time plus loop time since)."""
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    config = dataclasses.replace(config, clock=lambda: time.time() + loop.time() - began)
     store = await Store.open(tmp_path / "jobs.sqlite3")
     http = httpx.AsyncClient(transport=httpx.MockTransport(upstream.handler))
     client = ImagineClient(http, base_url="https://api.test", token="t", platform_url="https://pf.test",

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from bot.__main__ import main
 from bot.config import Settings
 from tests.harness import COVERAGE_ENV, bot_pythonpath
 
@@ -31,11 +32,25 @@ def _run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]
          "configuration error: ACEDATA_CALLBACK=true needs PUBLIC_URL"),
     ],
 )  # fmt: skip
-def test_bad_settings_exit_2_with_one_line(tmp_path: Path, env: dict[str, str], message: str) -> None:
-    result = _run_bot({"PATH": os.environ["PATH"], **env}, tmp_path)
+def test_bad_settings_exit_2_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], env: dict[str, str],
+    message: str,
+) -> None:
+    """`main()` in this process (the autouse fixture has cleared the bot's variables)."""
+    monkeypatch.chdir(tmp_path)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main() == 2
+    stderr = capsys.readouterr().err
+    assert stderr.strip().startswith(message), stderr
+    assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
+
+
+def test_the_process_exits_with_that_status(tmp_path: Path) -> None:
+    """Once as a real process: `python -m bot` turns `main()`'s answer into its exit status."""
+    result = _run_bot({"PATH": os.environ["PATH"]}, tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip().startswith(message), result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == "configuration error: TELEGRAM_BOT_TOKEN is required but not set"
 
 
 def test_dotenv_is_read_and_secrets_stay_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

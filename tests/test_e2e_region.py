@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Callable
+
+import httpx
+from PIL import Image
 
 from bot.features.regions.mask import CELLS, cell_box
 from tests.fakes import FakeAceData, FakeMessage, FakeTelegram
-from tests.harness import BotProcess
+from tests.harness import BotProcess, free_port
 from tests.test_e2e_core import data_of, finished, imagine_requests, labels, reply_to
+from tests.test_webapp import PRIVATE, _drawing, init_data
 
 GROUP = FakeTelegram.group()
 ANN = FakeTelegram.user(11, "Ann", "ann")
@@ -140,14 +146,8 @@ def test_in_groups_draw_mask_opens_through_the_apps_direct_link(
     App registered in BotFather (`MINI_APP_LINK`), its start parameter naming the picker. Telegram
     opens the app's fixed URL with `tgWebAppStartParam`; the painting counts only when signed by the
     picker's owner."""
-    import base64
-    import io
 
-    import httpx
-    from PIL import Image
 
-    from tests.harness import free_port
-    from tests.test_webapp import init_data
 
     ace.single_raw_size = (800, 600)
     port = free_port()
@@ -179,3 +179,57 @@ def test_in_groups_draw_mask_opens_through_the_apps_direct_link(
     assert body["prompt"] == "a silver crown"
     mask = next(r for r in ace.requests if (r["body"] or {}).get("action") == "variation_region")["mask_image"]
     assert mask.size == (800, 600) and mask.convert("L").getpixel((700, 500)) == 255
+
+
+def test_draw_mask_page_end_to_end(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+) -> None:
+    ace.single_raw_size = (800, 600)
+    port = free_port()
+    public = f"http://127.0.0.1:{port}"
+    make_bot(PUBLIC_URL=public, HTTP_HOST="127.0.0.1", HTTP_PORT=str(port)).start()
+    request = tg.user_message(PRIVATE, ANN, "/imagine a queen")
+    grid = finished(tg, reply_to(tg, PRIVATE["id"], request))
+    tg.press(PRIVATE, ANN, grid.message_id, data_of(grid, "U1"))
+    single = finished(tg, reply_to(tg, PRIVATE["id"], grid.message_id))
+    tg.press(PRIVATE, ANN, single.message_id, data_of(single, "Vary (Region)"))
+    picker = reply_to(tg, PRIVATE["id"], single.message_id)
+    key = data_of(picker, "🚀 Submit").split(":")[1]
+    page_url = f"{public}/webapp/region/{key}"
+
+    page = httpx.get(page_url)
+    raw = single.photo.replace(".png", "-raw.png") if single.photo else "?"
+    assert page.status_code == 200 and raw in page.text, "the full-size picture, as sharp as the screen allows"
+    closed = httpx.get(f"{public}/webapp/region/unknownkey", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert closed.status_code == 404 and "viewport" in closed.text and "这个选择器已关闭" in closed.text
+
+    painted = base64.b64encode(_drawing((200, 150), (100, 75, 200, 150))).decode()
+    empty = base64.b64encode(_drawing((200, 150), None)).decode()
+    bob = FakeTelegram.user(12, "Bob")
+    def refusal(init: str, mask: str) -> tuple[int, str]:
+        answer = httpx.post(page_url, json={"init_data": init, "mask": mask})
+        return answer.status_code, answer.json()["error"]
+
+    assert refusal("user=%7B%7D&hash=00", painted) == (403, "not_telegram")
+    assert refusal(init_data(ANN, age=7200), painted) == (403, "expired")
+    assert refusal(init_data(bob), painted) == (403, "not_yours")
+    assert refusal(init_data(ANN), "***") == (400, "bad_drawing")
+    assert refusal(init_data(ANN), empty) == (422, "empty")
+    assert not imagine_requests(ace, "variation_region")
+
+    sent = httpx.post(page_url, json={"init_data": init_data(ANN), "mask": f"data:image/png;base64,{painted}",
+                                      "prompt": "a silver crown"})  # fmt: skip
+    assert sent.status_code == 200, sent.text
+    result = finished(tg, reply_to(tg, PRIVATE["id"], picker.message_id))
+    assert result.photo
+    said = tg.messages[(PRIVATE["id"], picker.message_id)].rendered()[0]
+    assert said == "🖌 Vary (Region): repainting the painted area…", "not a list of cells"
+    [body] = imagine_requests(ace, "variation_region")
+    assert body["prompt"] == "a silver crown"
+    mask = next(r for r in ace.requests if (r["body"] or {}).get("action") == "variation_region")[
+        "mask_image"
+    ]
+    gray = mask.convert("L")
+    assert mask.size == (800, 600)
+    assert gray.getpixel((700, 500)) == 255 and gray.getpixel((100, 100)) == 0
+    assert httpx.post(page_url, json={"init_data": init_data(ANN), "mask": painted}).status_code == 404

@@ -1,5 +1,6 @@
 """The job runner without servers: a recording notifier, AceData behind httpx.MockTransport and a
-temporary store (tests/jobs_kit.py). Milliseconds each."""
+temporary store (tests/jobs_kit.py). Real time, short deadlines: aiosqlite works in a thread of its
+own, which a fake loop clock cannot see, so a virtual deadline could pass while a write is under way."""
 
 from __future__ import annotations
 
@@ -9,22 +10,24 @@ import json
 from pathlib import Path
 
 from bot.core.domain import JobState, Refusal, Refused, Requester
-from bot.jobs import CallbackAnswer
+from bot.jobs import CallbackAnswer, JobService
 from bot.jobs.failures import DEADLINE
-from tests.jobs_kit import ANN, FAST, Upstream, ended, imagine, line, running, until
+from bot.store import Store
+from tests.jobs_kit import ANN, FAST, Notes, Upstream, ended, imagine, line, running, until
 
 BOB = Requester(8, "Bob", "bob")
 
 
-async def test_a_streamed_job_ends_with_its_picture_and_buttons(tmp_path: Path) -> None:
-    upstream = Upstream()
-    async with running(tmp_path, upstream) as (service, store, notes):
-        job = await ended(store, (await imagine(service, "a fox --ar 3:2")).id)
-        assert job.state is JobState.DONE and job.task_id == "t1"
-        view = await notes.final_of(job.id)
-        assert view.image is not None and view.image.is_grid
-        assert [b.action for b in view.buttons] == ["upscale1", "reroll"]
-        assert upstream.submits == [{"prompt": "a fox --ar 3:2", "action": "generate", "timeout": 4}]
+async def test_a_streamed_job_ends_with_its_picture_and_buttons(
+    job_service: tuple[JobService, Store, Notes], upstream: Upstream
+) -> None:
+    service, store, notes = job_service
+    job = await ended(store, (await imagine(service, "a fox --ar 3:2")).id)
+    assert job.state is JobState.DONE and job.task_id == "t1"
+    view = await notes.final_of(job.id)
+    assert view.image is not None and view.image.is_grid
+    assert [b.action for b in view.buttons] == ["upscale1", "reroll"]
+    assert upstream.submits == [{"prompt": "a fox --ar 3:2", "action": "generate", "timeout": 4}]
 
 
 async def test_a_broken_stream_is_followed_through_the_tasks_api(tmp_path: Path) -> None:
@@ -83,7 +86,7 @@ async def test_busy_retries_used_up_fail_with_retry(tmp_path: Path) -> None:
 async def test_the_deadline_ends_a_job_that_never_answers(tmp_path: Path) -> None:
     upstream = Upstream()
     upstream.answers = [("lines", [], True)]  # Midjourney's queue, silent, longer than the deadline
-    async with running(tmp_path, upstream, dataclasses.replace(FAST, deadline=0.3)) as (service, store, _notes):
+    async with running(tmp_path, upstream, dataclasses.replace(FAST, deadline=0.2)) as (service, store, _notes):
         failed = await ended(store, (await imagine(service)).id)
         assert failed.state is JobState.FAILED and failed.error == DEADLINE.text
         assert len(upstream.submits) == 1
@@ -134,7 +137,7 @@ async def test_a_broken_stream_whose_task_never_ends_meets_the_deadline(tmp_path
     upstream = Upstream()
     task_id = upstream.task({"prompt": "a fox"}, finished=False)
     upstream.answers = [("lines", [line(task_id, 30)], False)]
-    async with running(tmp_path, upstream, dataclasses.replace(FAST, deadline=0.4)) as (service, store, notes):
+    async with running(tmp_path, upstream, dataclasses.replace(FAST, deadline=0.25)) as (service, store, notes):
         failed = await ended(store, (await imagine(service)).id)
         assert failed.state is JobState.FAILED and failed.error == DEADLINE.text
         view = await notes.final_of(failed.id)
@@ -162,7 +165,7 @@ async def test_callback_mode_without_callbacks_meets_the_deadline(tmp_path: Path
     upstream = Upstream()
     task_id = upstream.task({"prompt": "a fox"}, finished=False)
     upstream.answers = [(200, {"success": True, "task_id": task_id})]
-    config = dataclasses.replace(FAST, callback_base="https://bot.test/acedata", deadline=0.4)
+    config = dataclasses.replace(FAST, callback_base="https://bot.test/acedata", deadline=0.25)
     async with running(tmp_path, upstream, config) as (service, store, _):
         failed = await ended(store, (await imagine(service)).id)
         assert failed.state is JobState.FAILED and failed.error == DEADLINE.text
@@ -291,13 +294,13 @@ async def test_a_job_cancelled_while_backing_off_stays_cancelled(tmp_path: Path)
     upstream = Upstream()
     busy = {"error": {"code": "too_many_requests", "message": "busy"}}
     upstream.answers = [(429, busy)]
-    config = dataclasses.replace(FAST, busy_backoff=0.2)
+    config = dataclasses.replace(FAST, busy_backoff=0.1)
     async with running(tmp_path, upstream, config) as (service, store, notes):
         job = await imagine(service)
         await until(lambda: len(upstream.submits) == 1)
         await until(lambda: any(v.job.state is JobState.QUEUED and v.job.attempts for v in notes.updates))
         assert await service.cancel(job.id, job.chat_id, ANN) is Cancelled.DONE
         seen = len(notes.updates)
-        await asyncio.sleep(0.6)
+        await asyncio.sleep(0.3)  # past the backoff (0.1 s, at most ×1.3 jitter)
         assert len(upstream.submits) == 1 and (await store.get_job(job.id)).state is JobState.CANCELLED  # type: ignore[union-attr]
         assert notes.updates[seen:] == [], "not put back in line (no 'Queued' drawn over 'Cancelled')"

@@ -32,8 +32,7 @@ def _ace(handler: httpx.MockTransport) -> ImagineClient:
                          platform_url="https://pf.test", platform_token="pf")  # fmt: skip
 
 
-async def _service(tmp_path: Path, host: object, data: bytes | Exception) -> tuple[MediaService, Store, list[str]]:
-    store = await Store.open(tmp_path / "m.sqlite3")
+async def _service(store: Store, host: object, data: bytes | Exception) -> tuple[MediaService, Store, list[str]]:
     fetched: list[str] = []
 
     async def fetch(file_id: str) -> bytes:
@@ -45,20 +44,18 @@ async def _service(tmp_path: Path, host: object, data: bytes | Exception) -> tup
     return MediaService(store, host, fetch, ttl_seconds=3600), store, fetched  # type: ignore[arg-type]
 
 
-async def test_a_failed_upload_tells_the_user_to_try_again(tmp_path: Path) -> None:
+async def test_a_failed_upload_tells_the_user_to_try_again(tmp_path: Path, store: Store) -> None:
     host = AceDataHost(_ace(httpx.MockTransport(lambda r: httpx.Response(500, json={"error": "boom"}))))
-    service, store, _ = await _service(tmp_path, host, PNG)
+    service, store, _ = await _service(store, host, PNG)
     with pytest.raises(MediaError, match="Could not upload"):
         await service.url_for(Picture("f1", "u1"))
-    await store.close()
 
 
-async def test_a_failed_telegram_download_asks_to_send_it_again(tmp_path: Path) -> None:
-    service, store, _ = await _service(tmp_path, LocalHost(tmp_path / "media", "https://b.test", 60),
+async def test_a_failed_telegram_download_asks_to_send_it_again(tmp_path: Path, store: Store) -> None:
+    service, store, _ = await _service(store, LocalHost(tmp_path / "media", "https://b.test", 60),
                                        RuntimeError("Bad Request: file is too big"))  # fmt: skip
     with pytest.raises(MediaError, match="download your picture"):
         await service.url_for(Picture("f1", "u1"))
-    await store.close()
 
 
 @pytest.mark.parametrize(
@@ -70,28 +67,26 @@ async def test_a_failed_telegram_download_asks_to_send_it_again(tmp_path: Path) 
     ],
     ids=["over-20-MB", "pdf", "gif"],  # not the bytes: a 20 MB test id slows every xdist worker
 )
-async def test_unusable_bytes_are_refused_before_hosting(tmp_path: Path, data: bytes, message: str) -> None:
+async def test_unusable_bytes_are_refused_before_hosting(tmp_path: Path, store: Store, data: bytes, message: str) -> None:
     host = LocalHost(tmp_path / "media", "https://b.test", 60)
-    service, store, _ = await _service(tmp_path, host, data)
+    service, store, _ = await _service(store, host, data)
     with pytest.raises(MediaError, match=message):
         await service.url_for(Picture("f1", "u1"))
     assert list((tmp_path / "media").iterdir()) == []
-    await store.close()
 
 
-async def test_a_picture_is_hosted_once_and_reused(tmp_path: Path) -> None:
+async def test_a_picture_is_hosted_once_and_reused(tmp_path: Path, store: Store) -> None:
     uploads: list[bytes] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         uploads.append(request.content)
         return httpx.Response(200, json={"file_url": f"https://cdn.test/{len(uploads)}.png"})
 
-    service, store, fetched = await _service(tmp_path, AceDataHost(_ace(httpx.MockTransport(handler))), PNG)
+    service, store, fetched = await _service(store, AceDataHost(_ace(httpx.MockTransport(handler))), PNG)
     first = await service.url_for(Picture("f1", "same"))
     again = await service.url_for(Picture("f2", "same"))
     assert first == again == "https://cdn.test/1.png" and fetched == ["f1"] and len(uploads) == 1
     assert await service.url_for(Picture(url="https://x.test/a.png")) == "https://x.test/a.png"
-    await store.close()
 
 
 def test_the_sweep_deletes_only_expired_pictures(tmp_path: Path) -> None:

@@ -3,8 +3,6 @@ panel's taps, and profiles kept in SQLite."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.core.callbacks import SettingTap, parse_panel
@@ -70,8 +68,7 @@ def test_settings_taps_change_only_what_was_offered() -> None:
     assert parse_panel("p:key123:xx:1") is None, "a setting we do not have is not even parsed"
 
 
-async def test_profiles_persist_and_language_follows_telegram_until_chosen(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "p.sqlite3")
+async def test_profiles_persist_and_language_follows_telegram_until_chosen(store: Store) -> None:
     profiles = Profiles(store)
     who, profile = await profiles.requester(5, "Li", "li", "zh-hans")
     assert who.lang == "zh" and profile == Profile(5)
@@ -80,4 +77,3 @@ async def test_profiles_persist_and_language_follows_telegram_until_chosen(tmp_p
     who, profile = await fresh.requester(5, "Li", "li", "zh-hans")
     assert who.lang == "en" and profile.speed == "turbo" and profile.suffix == "--chaos 5" and profile.notify
     assert (await Profiles(store, "zh").requester(6, "Ivan", None, "ru"))[0].lang == "zh", "the operator's default"
-    await store.close()

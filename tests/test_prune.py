@@ -3,30 +3,29 @@ albums and updates go; jobs, pictures and button keys stay."""
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
-from bot.core.domain import Job, JobState, Picker, Picture, Requester
+from bot.core.domain import Job, JobState, Picker, PickerState, Picture, Requester
 from bot.store import Store
+from tests.conftest import WallClock
 
 
-async def test_prune_drops_only_what_nothing_needs(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "p.sqlite3")
-    now = time.time()
+async def test_prune_drops_only_what_nothing_needs(store: Store, wall_clock: WallClock) -> None:
+    now = wall_clock.now
+    wall_clock.now = now - 2 * 86400  # the jobs ended two days ago
     job = await store.create_job(Job(id=0, chat_id=1, chat_type="private", requester=Requester(1, "A"),
                                      prompt="p", upstream_prompt="p", mask="bWFzaw=="))  # fmt: skip
     failed = await store.create_job(Job(id=0, chat_id=1, chat_type="private", requester=Requester(1, "A"),
                                         prompt="p", upstream_prompt="p", mask="bWFzaw=="))  # fmt: skip
     await store.update_job(job.id, state=JobState.DONE)
     await store.update_job(failed.id, state=JobState.FAILED)
-    await store._write("UPDATE jobs SET updated_at = ?", (now - 2 * 86400,))
     for key, state, age in (("closed", "submitted", 2), ("fresh", "submitted", 0), ("stale", "open", 8), ("open", "open", 2)):
-        await store.pickers.create(Picker(key, 1, "img", Requester(1, "A"), state=state))
-        await store._write("UPDATE pickers SET created_at = ? WHERE key = ?", (now - age * 86400, key))
+        wall_clock.now = now - age * 86400
+        await store.pickers.create(Picker(key, 1, "img", Requester(1, "A"), state=PickerState(state)))
+    wall_clock.now = now
     await store.save_hosted("old", "https://x.test/a.png", now - 1)
     await store.save_hosted("live", "https://x.test/b.png", now + 3600)
+    wall_clock.now = now - 8 * 86400
     await store.remember_album_item(1, "g", 5, Picture("f", "u"))
-    await store._write("UPDATE album_items SET created_at = ?", (now - 8 * 86400,))
+    wall_clock.now = now
     assert await store.prune(now) > 0
     assert [k for k in ("closed", "fresh", "stale", "open") if await store.pickers.get(k)] == ["fresh", "open"]
     done, kept = await store.get_job(job.id), await store.get_job(failed.id)
@@ -34,4 +33,3 @@ async def test_prune_drops_only_what_nothing_needs(tmp_path: Path) -> None:
     assert kept is not None and kept.mask == "bWFzaw==", "a failed job keeps it for Retry"
     assert await store.hosted_url("old") is None and await store.hosted_url("live")
     assert await store.album(1, "g") == ()
-    await store.close()

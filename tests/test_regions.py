@@ -48,8 +48,7 @@ def tap(key: str, op: str) -> PickerTap:
     return parsed
 
 
-async def _picker(tmp_path: Path, overlay: Overlay = overlay_jpeg) -> tuple[RegionService, Store, Display, str]:
-    store = await Store.open(tmp_path / "r.sqlite3")
+async def _picker(store: Store, overlay: Overlay = overlay_jpeg) -> tuple[RegionService, Store, Display, str]:
     await store.save_image(Image("img", "t1", "https://cdn.test/img.png", raw_image_width=1024,
                                  raw_image_height=1024, is_grid=False, chat_id=1, message_id=50))  # fmt: skip
     http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, content=_png())))
@@ -78,8 +77,8 @@ async def _cells(store: Store, key: str) -> Picker:
     return picker
 
 
-async def test_toggles_select_all_and_clear(tmp_path: Path) -> None:
-    regions, store, display, key = await _picker(tmp_path)
+async def test_toggles_select_all_and_clear(store: Store) -> None:
+    regions, store, display, key = await _picker(store)
     assert (await regions.act(tap(key, "t3"), ANN, "private")).answer is Answer.UPDATED
     assert (await _cells(store, key)).cells == {3}
     await regions.act(tap(key, "t3"), ANN, "private")
@@ -90,31 +89,28 @@ async def test_toggles_select_all_and_clear(tmp_path: Path) -> None:
     assert (await _cells(store, key)).cells == set()
     await _until(lambda: "Selected: nothing yet" in display.shown[-1].body)  # the message is redrawn
     await regions.aclose()
-    await store.close()
 
 
-async def test_cancel_closes_the_picker(tmp_path: Path) -> None:
-    regions, store, display, key = await _picker(tmp_path)
+async def test_cancel_closes_the_picker(store: Path) -> None:
+    regions, store, display, key = await _picker(store)
     assert (await regions.act(tap(key, "x"), ANN, "private")).answer is Answer.CANCELLED
     assert (await _cells(store, key)).state == "cancelled"
     assert (await regions.act(tap(key, "t1"), ANN, "private")).answer is Answer.CLOSED
     await _until(lambda: "cancelled" in display.shown[-1].body)
     await regions.aclose()
-    await store.close()
 
 
-async def test_only_the_owner_changes_it_and_an_empty_submit_is_refused(tmp_path: Path) -> None:
-    regions, store, _, key = await _picker(tmp_path)
+async def test_only_the_owner_changes_it_and_an_empty_submit_is_refused(store: Store) -> None:
+    regions, store, _, key = await _picker(store)
     outcome = await regions.act(tap(key, "t2"), BOB, "private")
     assert outcome.answer is Answer.NOT_YOURS and outcome.owner is not None and outcome.owner.user_id == ANN.user_id
     assert (await _cells(store, key)).cells == set(), "a stranger's tap changes nothing"
     assert (await regions.act(tap(key, "ok"), ANN, "private")).answer is Answer.EMPTY
     assert (await _cells(store, key)).state == "open"
     await regions.aclose()
-    await store.close()
 
 
-async def test_redraws_finishing_out_of_order_never_show_an_older_selection(tmp_path: Path) -> None:
+async def test_redraws_finishing_out_of_order_never_show_an_older_selection(store: Store) -> None:
     """Each tap starts its own redraw; a slow one that ends last must not put back an old state.
     The {3} overlay is held until the {3, 5} redraw has been shown (no timing involved)."""
     release, finished = threading.Event(), threading.Event()
@@ -126,7 +122,7 @@ async def test_redraws_finishing_out_of_order_never_show_an_older_selection(tmp_
             finished.set()
         return overlay_jpeg(picture, cells)
 
-    regions, store, display, key = await _picker(tmp_path, overlay)
+    regions, store, display, key = await _picker(store, overlay)
     try:
         shown = len(display.shown)
         assert (await regions.act(tap(key, "t3"), ANN, "private")).cells == {3}
@@ -141,7 +137,6 @@ async def test_redraws_finishing_out_of_order_never_show_an_older_selection(tmp_
     finally:
         release.set()
         await regions.aclose()
-        await store.close()
 
 
 class SlowDisplay(Display):
@@ -166,11 +161,10 @@ class SlowDisplay(Display):
         self.shown.append(spec)
 
 
-async def test_a_picker_brought_back_is_never_reopened_or_doubled(tmp_path: Path) -> None:
+async def test_a_picker_brought_back_is_never_reopened_or_doubled(store: Store) -> None:
     """Vary (Region) again re-posts the person's open picker. While it is on its way, taps on the
     old message find it closed (a Submit there cannot start a second job later), a double tap posts
     it once, and once it is submitted it stays submitted."""
-    store = await Store.open(tmp_path / "r.sqlite3")
     await store.save_image(Image("img", "t1", "https://cdn.test/img.png", raw_image_width=1024,
                                  raw_image_height=1024, is_grid=False, chat_id=-5, message_id=50))  # fmt: skip
     http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, content=_png())))
@@ -200,7 +194,6 @@ async def test_a_picker_brought_back_is_never_reopened_or_doubled(tmp_path: Path
     assert not await regions.open(button, ANN), "a new picker, since that one is closed"
     await regions.aclose()
     await http.aclose()
-    await store.close()
 
 
 async def _message_of(store: Store, chat_id: int, message_id: int) -> bool:
@@ -215,13 +208,12 @@ async def _until_async(condition: Callable[[], object], timeout: float = 10.0) -
     raise AssertionError("condition not met")
 
 
-async def test_an_untouched_picker_expires_into_a_note(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "r.sqlite3")
+async def test_an_untouched_picker_expires_into_a_note(store: Store) -> None:
     await store.save_image(Image("img", "t1", "https://cdn.test/img.png", raw_image_width=1024,
                                  raw_image_height=1024, is_grid=False, chat_id=-5, message_id=50))  # fmt: skip
     http = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, content=_png())))
     display = SlowDisplay()
-    regions = RegionService(store, jobs=None, display=display, http=http, idle_timeout=1.0)  # type: ignore[arg-type]
+    regions = RegionService(store, jobs=None, display=display, http=http, idle_timeout=0.2)  # type: ignore[arg-type]
     regions.start()
     await regions.open(Button("k", "img", "variation_region", -5, 50), ANN)
     await _until_async(lambda: _message_of(store, -5, 900))
@@ -233,4 +225,3 @@ async def test_an_untouched_picker_expires_into_a_note(tmp_path: Path) -> None:
     assert closed.state == "expired"
     await regions.aclose()
     await http.aclose()
-    await store.close()

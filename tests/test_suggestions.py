@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import httpx
 
@@ -50,7 +49,7 @@ async def _until(predicate: object, timeout: float = 5.0) -> None:
     raise AssertionError("condition not met")
 
 
-async def test_describe_shorten_and_a_tap(tmp_path: Path) -> None:
+async def test_describe_shorten_and_a_tap(store: Store) -> None:
     upstream = Upstream()
     calls: list[tuple[str, dict[str, object]]] = []
     answers = {"/midjourney/describe": [httpx.Response(200, json={"descriptions": ["1️⃣ a fox --ar 3:2", "2️⃣ a <owl>"]})],
@@ -63,7 +62,6 @@ async def test_describe_shorten_and_a_tap(tmp_path: Path) -> None:
             return answers[request.url.path].pop(0)
         return upstream.handler(request)
 
-    store = await Store.open(tmp_path / "s.sqlite3")
     client = ImagineClient(httpx.AsyncClient(transport=httpx.MockTransport(handler)), base_url="https://api.test",
                            token="t", platform_url="https://pf.test", platform_token="t")  # fmt: skip
     jobs = JobService(store, client, Notes(), FAST)
@@ -99,4 +97,3 @@ async def test_describe_shorten_and_a_tap(tmp_path: Path) -> None:
     finally:
         await suggestions.aclose()
         await jobs.stop()
-        await store.close()

@@ -10,7 +10,6 @@ import hmac
 import io
 import json
 import time
-from collections.abc import Callable
 from urllib.parse import urlencode
 
 import httpx
@@ -23,13 +22,12 @@ from bot.config import Settings
 from bot.core.domain import Image as Picture
 from bot.core.domain import Picker, Requester
 from bot.core.profile import Profile
+from bot.features.regions import Answer, Outcome
 from bot.features.regions.mask import BadDrawing, mask_from_drawing
-from bot.features.regions.service import Answer, Outcome
 from bot.render.picker import picker_message
 from bot.web.miniapp import InitDataError, check_init_data, webapp_routes
-from tests.fakes import FakeAceData, FakeTelegram
-from tests.harness import BOT_TOKEN, BotProcess, free_port
-from tests.test_e2e_core import data_of, finished, imagine_requests, reply_to
+from tests.fakes import FakeTelegram
+from tests.harness import BOT_TOKEN
 
 ANN = FakeTelegram.user(11, "Ann", "ann")
 PRIVATE = FakeTelegram.private(ANN)
@@ -177,57 +175,3 @@ async def test_the_apps_fixed_address_opens_the_picker_named_by_the_start_parame
             assert answer.status_code == status, (init, answer.text)
         assert [user.user_id for user in regions.drawings] == [11]
         assert (await http.post("/webapp/region", json={"init_data": init_data(ANN), "mask": painted})).status_code == 405
-
-
-def test_draw_mask_page_end_to_end(
-    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
-) -> None:
-    ace.single_raw_size = (800, 600)
-    port = free_port()
-    public = f"http://127.0.0.1:{port}"
-    make_bot(PUBLIC_URL=public, HTTP_HOST="127.0.0.1", HTTP_PORT=str(port)).start()
-    request = tg.user_message(PRIVATE, ANN, "/imagine a queen")
-    grid = finished(tg, reply_to(tg, PRIVATE["id"], request))
-    tg.press(PRIVATE, ANN, grid.message_id, data_of(grid, "U1"))
-    single = finished(tg, reply_to(tg, PRIVATE["id"], grid.message_id))
-    tg.press(PRIVATE, ANN, single.message_id, data_of(single, "Vary (Region)"))
-    picker = reply_to(tg, PRIVATE["id"], single.message_id)
-    key = data_of(picker, "🚀 Submit").split(":")[1]
-    page_url = f"{public}/webapp/region/{key}"
-
-    page = httpx.get(page_url)
-    raw = single.photo.replace(".png", "-raw.png") if single.photo else "?"
-    assert page.status_code == 200 and raw in page.text, "the full-size picture, as sharp as the screen allows"
-    closed = httpx.get(f"{public}/webapp/region/unknownkey", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
-    assert closed.status_code == 404 and "viewport" in closed.text and "这个选择器已关闭" in closed.text
-
-    painted = base64.b64encode(_drawing((200, 150), (100, 75, 200, 150))).decode()
-    empty = base64.b64encode(_drawing((200, 150), None)).decode()
-    bob = FakeTelegram.user(12, "Bob")
-    def refusal(init: str, mask: str) -> tuple[int, str]:
-        answer = httpx.post(page_url, json={"init_data": init, "mask": mask})
-        return answer.status_code, answer.json()["error"]
-
-    assert refusal("user=%7B%7D&hash=00", painted) == (403, "not_telegram")
-    assert refusal(init_data(ANN, age=7200), painted) == (403, "expired")
-    assert refusal(init_data(bob), painted) == (403, "not_yours")
-    assert refusal(init_data(ANN), "***") == (400, "bad_drawing")
-    assert refusal(init_data(ANN), empty) == (422, "empty")
-    assert not imagine_requests(ace, "variation_region")
-
-    sent = httpx.post(page_url, json={"init_data": init_data(ANN), "mask": f"data:image/png;base64,{painted}",
-                                      "prompt": "a silver crown"})  # fmt: skip
-    assert sent.status_code == 200, sent.text
-    result = finished(tg, reply_to(tg, PRIVATE["id"], picker.message_id))
-    assert result.photo
-    said = tg.messages[(PRIVATE["id"], picker.message_id)].rendered()[0]
-    assert said == "🖌 Vary (Region): repainting the painted area…", "not a list of cells"
-    [body] = imagine_requests(ace, "variation_region")
-    assert body["prompt"] == "a silver crown"
-    mask = next(r for r in ace.requests if (r["body"] or {}).get("action") == "variation_region")[
-        "mask_image"
-    ]
-    gray = mask.convert("L")
-    assert mask.size == (800, 600)
-    assert gray.getpixel((700, 500)) == 255 and gray.getpixel((100, 100)) == 0
-    assert httpx.post(page_url, json={"init_data": init_data(ANN), "mask": painted}).status_code == 404

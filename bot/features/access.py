@@ -40,7 +40,7 @@ class Stats:
     days: list[tuple[str, int]]  # the last 7 days, oldest first: (YYYY-MM-DD, jobs)
     failures: list[tuple[str, int]]  # reason, count over 7 days, most first
     users: list[tuple[str, int, int]]  # name, id, jobs over 7 days
-    chats: list[tuple[str, int, int]]  # title, id, jobs over 7 days
+    chats: list[tuple[str | None, int, int]]  # title (None: unknown), id, jobs over 7 days
     waiting: int  # jobs in progress now
 
 
@@ -145,14 +145,14 @@ class Access:
         users: Counter[int] = Counter()
         chats: Counter[int] = Counter()
         names: dict[int, str] = {}
-        titles: dict[int, str] = {}
+        titles: dict[int, str | None] = {}
         for row in rows:
             day = datetime.fromtimestamp(row.created_at, self._config.tz).date().isoformat()
             days[day] += 1
             if row.state in ("failed", "interrupted"):
                 failures[row.reason or row.state] += 1
             names[row.user_id] = row.user_name
-            titles[row.chat_id] = row.chat_title or ("private chat" if row.chat_id > 0 else "a group")
+            titles[row.chat_id] = row.chat_title  # None: no title known (the report says which kind)
             users[row.user_id] += 1
             chats[row.chat_id] += 1
         order = [

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 from bot.core.domain import Job, JobState, JobView
 from bot.core.prompt import needs_translation
@@ -72,8 +71,9 @@ class Follower:
             inbox.put_nowait(result)
 
     def remaining(self, job: Job) -> float:
-        started = job.started_at or job.created_at or time.time()
-        return started + self._config.deadline - time.time()
+        now = self._config.clock()
+        started = job.started_at or job.created_at or now
+        return started + self._config.deadline - now
 
     async def follow(self, job: Job, inbox: asyncio.Queue[ImagineResult] | None = None) -> None:
         """Wait for a known task to finish: from callbacks when they come, else by polling the

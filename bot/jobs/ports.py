@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -72,6 +74,9 @@ class JobConfig:
     unavailable_backoff: float = 2.0  # wait before the one retry after a 5xx
     position_refresh: float = 1.0
     callback_base: str | None = None  # {PUBLIC_URL}/acedata when AceData callbacks are on
+    # The wall clock of deadlines and of the started/finished stamps kept with jobs (they outlive a
+    # restart, so they are wall-clock times); tests hand in one that follows a fake event-loop clock.
+    clock: Callable[[], float] = time.time
 
     @property
     def upstream_timeout(self) -> int:

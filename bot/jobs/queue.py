@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from typing import Protocol
@@ -93,10 +92,11 @@ class JobQueue:
     async def gate(self) -> None:
         """At most one upstream submit per `submit_interval`."""
         async with self._submit_lock:
-            delay = self._next_submit - time.monotonic()
+            now = asyncio.get_running_loop().time()
+            delay = self._next_submit - now
             if delay > 0:
                 await asyncio.sleep(delay)
-            self._next_submit = time.monotonic() + self._config.submit_interval
+            self._next_submit = max(now, self._next_submit) + self._config.submit_interval
 
     def _wake_one(self) -> None:
         """Hand the new job to one idle worker. (An Event wakes every idle worker, up to

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -21,8 +22,10 @@ log = logging.getLogger(__name__)
 
 class Results:
     def __init__(
-        self, store: Store, notifier: Notifier, messages: Messages, tasks: TaskSet, alerts: Alarms | None = None
+        self, store: Store, notifier: Notifier, messages: Messages, tasks: TaskSet, alerts: Alarms | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        self._clock = clock  # the wall clock of finished stamps (see JobConfig.clock)
         self._store = store
         self._alerts = alerts
         self._notifier = notifier
@@ -106,7 +109,7 @@ class Results:
         if message_id is not None and message_id != job.message_id:
             shown["message_id"] = message_id
         await self.save(
-            job, state=JobState.DONE, progress=100, result_image_id=image.image_id, finished_at=time.time(), **shown
+            job, state=JobState.DONE, progress=100, result_image_id=image.image_id, finished_at=self._clock(), **shown
         )  # fmt: skip
         self._messages.forget(job.id)
 
@@ -132,7 +135,7 @@ class Results:
             log.info("job %s failed: %s", job.id, said)
         error = failure.said(job.requester.lang)  # kept as the person reads it
         if not await self._store.end_unless_cancelled(job.id, state=state, error=error, reason=failure.reason,
-                                                      finished_at=time.time()):  # fmt: skip
+                                                      finished_at=self._clock()):  # fmt: skip
             return
         job = replace(job, state=state, error=error)
         await self.show_end(job, retry=failure.retryable)

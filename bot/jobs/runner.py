@@ -9,7 +9,6 @@ import contextlib
 import logging
 import random
 import secrets
-import time
 from dataclasses import replace
 
 from bot.core.domain import Job, JobState, JobView
@@ -76,7 +75,7 @@ class Runner:
         if job.translate and job.upstream_prompt and needs_translation(split_prompt(job.upstream_prompt)[1]):
             job = await self._translated(job)  # the words (--parameters may hold CJK: `--no 狗`)
         await self._queue.gate()
-        changes = {"attempts": job.attempts + 1, "started_at": time.time(), "trace_id": None}
+        changes = {"attempts": job.attempts + 1, "started_at": self._config.clock(), "trace_id": None}
         if not await self._store.claim_for_submit(job.id, **changes):
             log.info("job %s was cancelled before its submit", job.id)
             return

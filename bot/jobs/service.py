@@ -63,7 +63,7 @@ class JobService:
         self._tasks = TaskSet()
         self._messages = Messages(store, notifier, self._tasks, self._unsent)
         self._queue = JobQueue(self._messages, config, self._tasks, self._still_queued)
-        self._results = Results(store, notifier, self._messages, self._tasks, alerts)
+        self._results = Results(store, notifier, self._messages, self._tasks, alerts, config.clock)
         self._poller = TaskPoller(client, self._tasks)
         self._follower = Follower(store, client, self._messages, self._results, self._poller, config)
         self._runner = Runner(

@@ -65,6 +65,11 @@ def stats(report: Stats, tz: ZoneInfo, lang: str) -> str:
         lines += [html(lang, "admin.row", name=name, id=uid, count=n) for name, uid, n in report.users]
     if report.chats:
         lines.append(html(lang, "admin.stats_chats"))
-        lines += [html(lang, "admin.row", name=title, id=cid, count=n) for title, cid, n in report.chats]
+        lines += [html(lang, "admin.row", name=title or _untitled(cid, lang), id=cid, count=n)
+                  for title, cid, n in report.chats]  # fmt: skip
     lines.append(html(lang, "admin.stats_zone", zone=zone_name(datetime.now(tz), lang)))
     return "\n".join(lines)
+
+
+def _untitled(chat_id: int, lang: str) -> str:
+    return text(lang, "admin.private_chat" if chat_id > 0 else "admin.a_group")

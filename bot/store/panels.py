@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 
 from bot.core.domain import PanelKind, Requester
@@ -29,7 +28,7 @@ class PanelTable(Tables):
             "INSERT INTO panels (key, kind, chat_id, owner_id, owner_name, owner_username, owner_lang, payload,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (panel.key, kind, chat_id, owner.user_id, owner.first_name, owner.username, owner.lang,
-             json.dumps(list(items), ensure_ascii=False), time.time()),
+             json.dumps(list(items), ensure_ascii=False), self._clock()),
         )  # fmt: skip
         return panel
 

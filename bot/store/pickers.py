@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from bot.core.domain import Picker
 from bot.store.rows import cells_text, picker_from
 from bot.store.tables import Tables
@@ -17,7 +15,7 @@ class PickerTable(Tables):
             (
                 picker.key, picker.chat_id, picker.message_id, picker.reply_to, picker.image_id, picker.owner.user_id,
                 picker.owner.first_name, picker.owner.username, picker.owner.lang, cells_text(picker.cells),
-                picker.prompt, picker.state, time.time(), time.time(),
+                picker.prompt, picker.state, self._clock(), self._clock(),
             ),
         )  # fmt: skip
 
@@ -52,19 +50,19 @@ class PickerTable(Tables):
         when it was closed meanwhile (nothing is reopened). Its message is `attach`'s and `detach`'s."""
         _, changed = await self._write(
             "UPDATE pickers SET cells = ?, prompt = ?, state = ?, touched_at = ? WHERE key = ? AND state = 'open'",
-            (cells_text(picker.cells), picker.prompt, picker.state, time.time(), picker.key),
+            (cells_text(picker.cells), picker.prompt, picker.state, self._clock(), picker.key),
         )
         return changed > 0
 
     async def touch(self, key: str) -> None:
         """Someone is at work on it (the Draw mask page is open): it does not expire yet."""
-        await self._write("UPDATE pickers SET touched_at = ? WHERE key = ? AND state = 'open'", (time.time(), key))
+        await self._write("UPDATE pickers SET touched_at = ? WHERE key = ? AND state = 'open'", (self._clock(), key))
 
     async def attach(self, key: str, message_id: int) -> bool:
         """The open picker's message is this one now; False when it closed (or has one) meanwhile."""
         _, changed = await self._write(
             "UPDATE pickers SET message_id = ?, touched_at = ? WHERE key = ? AND state = 'open' AND message_id IS NULL",
-            (message_id, time.time(), key),
+            (message_id, self._clock(), key),
         )
         return changed > 0
 
@@ -79,6 +77,6 @@ class PickerTable(Tables):
     async def close_if_open(self, key: str, state: str) -> bool:
         """Close a picker that is still open (expired, replaced); False when it was closed meanwhile."""
         _, changed = await self._write(
-            "UPDATE pickers SET state = ?, touched_at = ? WHERE key = ? AND state = 'open'", (state, time.time(), key)
+            "UPDATE pickers SET state = ?, touched_at = ? WHERE key = ? AND state = 'open'", (state, self._clock(), key)
         )
         return changed > 0

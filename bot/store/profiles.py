@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from bot.store.tables import Tables
@@ -27,5 +26,5 @@ class ProfileTable(Tables):
         await self._write(
             f"INSERT OR REPLACE INTO profiles (user_id, {', '.join(names)}, updated_at)"
             f" VALUES (?, {', '.join('?' * len(names))}, ?)",
-            [user_id, *values, time.time()],
+            [user_id, *values, self._clock()],
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +37,15 @@ class Store(Tables):
     """All SQL of the job flow lives here (the operator's records are `usage.py`'s). Methods
     commit on their own; one connection serialises writers."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        super().__init__(db)
-        self.usage = UsageTable(db)
-        self.profiles = ProfileTable(db)
-        self.panels = PanelTable(db)
-        self.pickers = PickerTable(db)
+    def __init__(self, db: aiosqlite.Connection, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(db, clock)
+        self.usage = UsageTable(db, clock)
+        self.profiles = ProfileTable(db, clock)
+        self.panels = PanelTable(db, clock)
+        self.pickers = PickerTable(db, clock)
 
     @classmethod
-    async def open(cls, path: Path | str) -> Store:
+    async def open(cls, path: Path | str, clock: Callable[[], float] = time.time) -> Store:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(path)
@@ -53,7 +53,7 @@ class Store(Tables):
         await (await db.execute("PRAGMA journal_mode=WAL")).close()
         await (await db.execute("PRAGMA synchronous=NORMAL")).close()
         await (await db.execute("PRAGMA foreign_keys=ON")).close()
-        store = cls(db)
+        store = cls(db, clock)
         await store._migrate()
         return store
 
@@ -75,7 +75,7 @@ class Store(Tables):
 
     async def create_job(self, job: Job) -> Job:
         """Insert `job` (its id is ignored) and return it with the id and timestamps set."""
-        now = time.time()
+        now = self._clock()
         values = self._job_values(job)
         values["state"] = str(job.state)
         columns = ", ".join([*values, "created_at", "updated_at"])
@@ -110,7 +110,7 @@ class Store(Tables):
         assignments = ", ".join(f"{name} = ?" for name in fields)
         await self._write(
             f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ?",
-            [*fields.values(), time.time(), job_id],
+            [*fields.values(), self._clock(), job_id],
         )
 
     async def get_job(self, job_id: int) -> Job | None:
@@ -159,7 +159,7 @@ class Store(Tables):
         _, changed = await self._write(
             "UPDATE jobs SET state = 'cancelled', reason = 'cancelled', finished_at = ?, updated_at = ?"
             " WHERE id = ? AND state = 'queued'",
-            (time.time(), time.time(), job_id),
+            (self._clock(), self._clock(), job_id),
         )
         return changed == 1
 
@@ -171,7 +171,7 @@ class Store(Tables):
         assignments = "".join(f", {name} = ?" for name in fields)
         _, changed = await self._write(
             f"UPDATE jobs SET updated_at = ?{assignments} WHERE id = ? AND state != 'cancelled'",
-            [time.time(), *fields.values(), job_id],
+            [self._clock(), *fields.values(), job_id],
         )
         return changed == 1
 
@@ -182,7 +182,7 @@ class Store(Tables):
         assignments = "".join(f", {name} = ?" for name in fields)
         _, changed = await self._write(
             f"UPDATE jobs SET state = 'submitting'{assignments}, updated_at = ? WHERE id = ? AND state = 'queued'",
-            [*fields.values(), time.time(), job_id],
+            [*fields.values(), self._clock(), job_id],
         )
         return changed == 1
 
@@ -204,7 +204,7 @@ class Store(Tables):
                 image.image_id, image.task_id, job_id, image.chat_id, image.message_id, image.prompt,
                 image.image_url, image.image_width, image.image_height, image.raw_image_url,
                 image.raw_image_width, image.raw_image_height, int(image.is_grid), json.dumps(list(image.actions)),
-                time.time(), image.lang,
+                self._clock(), image.lang,
             ),
         )  # fmt: skip
 
@@ -219,7 +219,7 @@ class Store(Tables):
         existing = await self.buttons_for_image(image_id)
         if existing:
             return existing
-        now = time.time()
+        now = self._clock()
         rows = [
             (new_key(), image_id, action, chat_id, message_id, owner_id, i, now)
             for i, action in enumerate(actions)
@@ -243,7 +243,7 @@ class Store(Tables):
         await self._write(
             "INSERT INTO buttons (key, image_id, action, chat_id, message_id, owner_id, position, created_at, job_id)"
             " VALUES (?, '', 'retry', ?, ?, ?, 0, ?, ?)",
-            (key, job.chat_id, job.message_id, job.requester.user_id, time.time(), job.id),
+            (key, job.chat_id, job.message_id, job.requester.user_id, self._clock(), job.id),
         )
         return Button(key, "", "retry", job.chat_id, job.message_id, job_id=job.id)
 
@@ -271,13 +271,13 @@ class Store(Tables):
     async def first_sighting(self, update_id: int) -> bool:
         """Record an update id; False when it was handled before (Telegram redelivers after a crash)."""
         _, count = await self._write(
-            "INSERT OR IGNORE INTO seen_updates (update_id, seen_at) VALUES (?, ?)", (update_id, time.time())
+            "INSERT OR IGNORE INTO seen_updates (update_id, seen_at) VALUES (?, ?)", (update_id, self._clock())
         )
         return count == 1
 
     async def hosted_url(self, file_key: str) -> str | None:
         row = await self._one(
-            "SELECT url FROM hosted WHERE file_key = ? AND expires_at > ?", (file_key, time.time())
+            "SELECT url FROM hosted WHERE file_key = ? AND expires_at > ?", (file_key, self._clock())
         )
         return str(row[0]) if row else None
 
@@ -286,7 +286,7 @@ class Store(Tables):
             "INSERT OR REPLACE INTO hosted (file_key, url, expires_at) VALUES (?, ?, ?)",
             (file_key, url, expires_at),
         )
-        await self._write("DELETE FROM hosted WHERE expires_at < ?", (time.time(),))
+        await self._write("DELETE FROM hosted WHERE expires_at < ?", (self._clock(),))
 
     async def image_at(self, chat_id: int, message_id: int) -> Image | None:
         """The bot's result shown in that message, if it is one."""
@@ -301,7 +301,7 @@ class Store(Tables):
         await self._write(
             "INSERT OR REPLACE INTO album_items (chat_id, media_group_id, message_id, file_id, file_unique_id,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (chat_id, media_group_id, message_id, picture.file_id, picture.file_unique_id or "", time.time()),
+            (chat_id, media_group_id, message_id, picture.file_id, picture.file_unique_id or "", self._clock()),
         )
 
     async def album(self, chat_id: int, media_group_id: str) -> tuple[Picture, ...]:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import aiosqlite
 
 
 class Tables:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: aiosqlite.Connection, clock: Callable[[], float] = time.time) -> None:
         self._db = db
+        self._clock = clock  # the wall clock of every stamp the store writes (tests may move it)
 
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         async with self._db.execute(sql, params) as cursor:

@@ -4,7 +4,6 @@ with its user, chat, action, mode, outcome and time)."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from bot.store.rows import FINISHED, IN_PROGRESS
@@ -38,7 +37,7 @@ class UsageTable(Tables):
             return
         await self._write(
             "INSERT OR REPLACE INTO access (target, allowed, by_user, created_at) VALUES (?, ?, ?, ?)",
-            (target, int(allowed), by, time.time()),
+            (target, int(allowed), by, self._clock()),
         )
 
     async def access_entries(self) -> list[AccessEntry]:

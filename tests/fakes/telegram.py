@@ -177,6 +177,7 @@ class FakeTelegram(FakeServer):
     # Telegram's flood limits, applied by the fake itself while ``enforce_limits`` is on (off by
     # default: most end-to-end tests run the bot with fast test pacing). Set them per instance.
     enforce_limits = False
+    clock: Callable[[], float] = staticmethod(time.monotonic)  # the limits' clock; tests may freeze it
     chat_interval = 1.0  # seconds per call into one chat, on average...
     chat_burst = 2  # ...in bursts of at most this many calls (a token bucket)
     group_per_minute = 20  # calls into one group (chat id < 0) in any 60 s
@@ -343,7 +344,7 @@ class FakeTelegram(FakeServer):
     def _gate(self, call: Call) -> None:
         """Flood bans, injected failures, simulated flood control and Telegram's own limits,
         before the method runs."""
-        now = time.monotonic()
+        now = self.clock()
         chat_id = call.chat_id if is_sending(call.method) else None
         with self._lock:
             if chat_id is not None:

@@ -177,7 +177,7 @@ class RegionService:
     async def _expire_forever(self) -> None:
         """Abandoned pickers (untouched for `idle_timeout`) close and give way to a note."""
         while True:
-            await asyncio.sleep(min(60.0, max(0.5, self._idle_timeout / 4)))
+            await asyncio.sleep(min(60.0, max(0.05, self._idle_timeout / 4)))
             try:
                 for idle in await self._pickers.table.idle_since(time.time() - self._idle_timeout):
                     async with self._pickers.lock(idle.key):  # not while a tap or a submit is under way
