@@ -17,7 +17,8 @@ import httpx
 from starlette.routing import BaseRoute
 
 from bot.config import Settings
-from bot.features.access import Access, AccessConfig
+from bot.core.access import AccessConfig
+from bot.features.access import Access
 from bot.features.alerts import Alerts
 from bot.features.buttons import ButtonService
 from bot.features.info import Info

@@ -208,7 +208,8 @@ async def test_a_first_message_telegram_refuses_drops_a_waiting_job(tmp_path: Pa
         waiting = await imagine(service)
         dropped = await ended(store, waiting.id)
         assert dropped.state is JobState.CANCELLED and len(upstream.submits) == 1
-        assert (await store.get_job(first.id)) is not None
+        kept = await store.get_job(first.id)
+        assert kept is not None and kept.state is not JobState.CANCELLED, "the other job is left alone"
 
 
 async def test_two_retry_taps_make_one_job(tmp_path: Path) -> None:

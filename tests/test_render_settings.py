@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.callbacks import parse_panel
+from bot.core.callbacks import SettingTap, parse_panel
 from bot.core.domain import Requester
 from bot.core.profile import Profile
 from bot.render.settings import settings_panel
@@ -25,7 +25,8 @@ def test_settings_panel_marks_the_choices_and_carries_its_key() -> None:
     for row in spec.keyboard:
         for button in row:
             assert button.callback_data and len(button.callback_data.encode()) <= 64
-            assert parse_panel(button.callback_data) is not None
+            tap = parse_panel(button.callback_data)
+            assert isinstance(tap, SettingTap) and tap.key == "AbCdEfGh123"
     chinese = settings_panel("AbCdEfGh123", LI, Profile(8))
     assert _labels(chinese)[0] == ["✅ 快速", "慢速", "极速"] and "语言：<b>中文</b>" in chinese.body
     assert 'href="tg://user?id=8">李</a> 的<b>设置</b>' in chinese.body

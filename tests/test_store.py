@@ -124,7 +124,8 @@ async def test_an_old_schema_holding_data_is_upgraded(tmp_path: Path, version: i
 
     # The new columns and tables work on the old rows, and new rows follow them.
     await store.update_job(7, trace_id="trace-7", callback_secret="secret-7")
-    assert (await store.job_by_callback("secret-7")) is not None
+    found = await store.job_by_callback("secret-7")
+    assert found is not None and (found.id, found.trace_id) == (7, "trace-7")
     new = await store.create_job(_job())
     assert new.id == 8
     await store.close()

@@ -32,6 +32,7 @@ MESSAGES: dict[str, str] = {
     "what.pan_up": "Pan Up",
     "what.pan_down": "Pan Down",
     "job.no_prompt": "(no prompt)",
+    "who.someone": "someone",
     "job.aside": " ({text})",
     "job.went_wrong": "Something went wrong.",
     "job.english": "\n<i>Sent as: {text}</i>",

@@ -33,6 +33,7 @@ MESSAGES: dict[str, str] = {
     "job.no_prompt": "（无提示词）",
     "job.aside": "（{text}）",
     "job.went_wrong": "出了点问题。",
+    "who.someone": "某人",
     "job.english": "\n<i>Midjourney 收到的英文：{text}</i>",
     "list.more": "{items}、{item}",
     # --- buttons ---------------------------------------------------------------------------------

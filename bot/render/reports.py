@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.features.access import AccessConfig, Stats
+from bot.core.access import AccessConfig, Stats
 from bot.i18n import Html, html, text
 from bot.render.replies import zone_name
 from bot.store.usage import AccessEntry

@@ -43,8 +43,8 @@ async def allowed_command(update: Update, context: BotContext) -> Asked | None:
 async def who(services: TelegramServices, user: User | None) -> tuple[Requester, Profile]:
     """The person behind an update, with their language (/settings, else Telegram's) and profile."""
     if user is None:
-        return Requester(0, "someone", lang=services.core.profiles.default_lang), await services.core.profiles.get(0)
-    name = user.first_name or user.username or "someone"
+        return Requester(0, "", lang=services.core.profiles.default_lang), await services.core.profiles.get(0)
+    name = user.first_name or user.username or ""  # shown as "someone" in the reader's language
     return await services.core.profiles.requester(user.id, name, user.username, user.language_code)
 
 

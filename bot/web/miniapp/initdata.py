@@ -40,7 +40,7 @@ def check_init_data(init_data: str, bot_token: str, *, now: float | None = None)
     try:
         auth_date = float(fields["auth_date"])
         user = json.loads(fields["user"])
-        requester = Requester(int(user["id"]), str(user.get("first_name") or "someone"), user.get("username"),
+        requester = Requester(int(user["id"]), str(user.get("first_name") or ""), user.get("username"),
                               language_of(user.get("language_code")))  # fmt: skip
     except (KeyError, ValueError, TypeError) as exc:
         raise InitDataError("incomplete init data") from exc
