@@ -5,7 +5,8 @@ FROM python:3.11.14-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    DATABASE_PATH=/data/bot.sqlite3
+    DATABASE_PATH=/data/bot.sqlite3 \
+    HTTP_PORT=8080
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
@@ -16,4 +17,7 @@ USER bot
 VOLUME ["/data"]
 EXPOSE 8080
 STOPSIGNAL SIGTERM
+# Liveness from the bot's own web server (started because HTTP_PORT is set): the event loop answers.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('HTTP_PORT', '8080') + '/healthz', timeout=4)"]
 CMD ["python", "-m", "bot"]

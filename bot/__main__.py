@@ -8,12 +8,16 @@ import os
 import resource
 import secrets
 import sys
+from typing import TextIO
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, PTB's future default
 
 from pydantic import SecretStr, ValidationError
+from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.json import JsonFormatter
 
 from bot.config import Settings, describe_error
+from bot.runtime import logcontext
 from bot.telegram.app import serve
 
 
@@ -32,14 +36,47 @@ class RedactingFormatter(logging.Formatter):
         return text
 
 
-def configure_logging(settings: Settings) -> None:
-    handler = logging.StreamHandler()
+class RedactingJsonFormatter(JsonFormatter):
+    """One JSON object a line (python-json-logger), with the same redaction as the text format in
+    front: secrets are replaced in the serialised line, tracebacks included."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            reserved_attrs=[*RESERVED_ATTRS, "color_message"],
+        )
+        self._secrets = [s for s in secrets if len(s) >= 4]
+
+    def format(self, record: logging.LogRecord) -> str:
+        for name in logcontext.FIELDS:  # only the fields this line is about
+            if getattr(record, name, None) is None and hasattr(record, name):
+                delattr(record, name)
+        text = super().format(record)
+        for secret in self._secrets:
+            text = text.replace(secret, "<redacted>")
+        return text
+
+
+def secrets_of(settings: Settings) -> list[str]:
     hidden = [settings.telegram_bot_token.get_secret_value(), settings.acedata_api_token.get_secret_value(),
-               settings.platform_token.get_secret_value()]  # fmt: skip
-    if settings.telegram_webhook_secret:
-        hidden.append(settings.telegram_webhook_secret.get_secret_value())
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", hidden))
-    logging.basicConfig(level=settings.log_level, handlers=[handler])
+              settings.platform_token.get_secret_value()]  # fmt: skip
+    for secret in (settings.telegram_webhook_secret, settings.metrics_token):
+        if secret is not None:
+            hidden.append(secret.get_secret_value())
+    return hidden
+
+
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
+    """Text (the default) or one JSON object a line (LOG_FORMAT=json), secrets redacted in both."""
+    handler = logging.StreamHandler(stream or sys.stdout if settings.log_format == "json" else stream)
+    hidden = secrets_of(settings)
+    if settings.log_format == "json":
+        handler.setFormatter(RedactingJsonFormatter(hidden))
+    else:
+        handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", hidden))
+    handler.addFilter(logcontext.ContextFilter())
+    logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
     # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
     for noisy in ("httpx", "httpcore", "hpack", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     album_wait_seconds: float = Field(1.5, gt=0, le=30)
     acedata_callback: bool = False
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one object a line, for a log collector
+    metrics: bool = True  # record the Prometheus series (served at /metrics by the web server)
+    metrics_token: SecretStr | None = None  # /metrics wants `Authorization: Bearer <token>` when set
+    shutdown_timeout_seconds: float = Field(20.0, gt=0, le=600)  # a SIGTERM ends the process within this
     job_timeout_minutes: float = Field(10.0, gt=0, le=24 * 60)
     user_max_active_jobs: int = Field(10, ge=0, le=10_000)
 
@@ -162,7 +166,9 @@ class Settings(BaseSettings):
 
     @property
     def web_server_needed(self) -> bool:
-        return bool(self.public_url or self.telegram_webhook_url)
+        """Webhook, self-hosted pictures or callbacks need it; so do health and metrics, when the
+        operator sets HTTP_PORT."""
+        return bool(self.public_url or self.telegram_webhook_url or "http_port" in self.model_fields_set)
 
     @property
     def media_dir(self) -> Path:

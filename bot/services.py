@@ -29,10 +29,12 @@ from bot.features.suggestions import Suggestions
 from bot.imagine import ImagineClient
 from bot.jobs import Display, JobConfig, JobService, Notifier
 from bot.media.hosting import AceDataHost, Fetch, Host, LocalHost, MediaService
+from bot.runtime import metrics
 from bot.runtime.httpclient import AsyncClient
 from bot.runtime.loopwatch import LoopWatch
 from bot.runtime.tasks import TaskSet
 from bot.store import Store
+from bot.web.health import Readiness, health_routes
 from bot.web.miniapp import WEBAPP_PATH, webapp_routes
 from bot.web.server import CALLBACK_PATH, WebServer, callback_route, media_route
 
@@ -75,6 +77,7 @@ class Services:
     info: Info
     web: WebServer | None
     loopwatch: LoopWatch
+    readiness: Readiness
     tasks: TaskSet = field(default_factory=TaskSet)
 
     async def start(self) -> None:
@@ -150,8 +153,15 @@ async def build_services(
     stack.push_async_callback(regions.aclose)
     if settings.public_url:
         routes.extend(webapp_routes(regions, profiles, settings.telegram_bot_token.get_secret_value()))
+    readiness = Readiness(loopwatch, store.ready)
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    routes.extend(health_routes(readiness, token))
     if settings.web_server_needed:
         web = WebServer(settings.http_host, settings.http_port, routes, background)
+    metrics.enabled(settings.metrics)
+    metrics.JOBS_QUEUED.set_function(lambda: jobs.counts()[0])
+    metrics.JOBS_RUNNING.set_function(lambda: jobs.counts()[1])
+    metrics.LOOP_STALL.set_function(lambda: loopwatch.longest_ms / 1000)
     suggestions = Suggestions(store, client, pictures, chat, jobs, access, alerts)
     stack.push_async_callback(suggestions.aclose)
     settings_panels = SettingsPanels(store, profiles, chat)
@@ -160,6 +170,7 @@ async def build_services(
         settings=settings, http=http, store=store, access=access, jobs=jobs, regions=regions,
         buttons=ButtonService(store, jobs, regions, access), profiles=profiles, suggestions=suggestions,
         settings_panels=settings_panels, info=Info(store, jobs, access), web=web, loopwatch=loopwatch,
+        readiness=readiness,
     )  # fmt: skip
     stack.push_async_callback(services.tasks.close)
     return services, chat

@@ -3,6 +3,7 @@ broken streams, 429s, 5xx and deadlines are unit-tested in test_jobs_runner.py."
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,10 +60,12 @@ def test_sigterm_stops_fast_and_the_job_finishes_after_restart(
     tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
 ) -> None:
     ace.steps, ace.step_delay = 4, 0.8
-    bot = make_bot().start()
+    bot = make_bot(SHUTDOWN_TIMEOUT_SECONDS="5").start()
     request = tg.user_message(PRIVATE, ANN, "/imagine a calm fox")
     ace.wait_for(lambda: any(t["lines"] for t in ace.tasks.values()), timeout=10)
+    began = time.monotonic()
     assert bot.stop(timeout=10) == 0
+    assert time.monotonic() - began < 5, "within SHUTDOWN_TIMEOUT_SECONDS"
     assert "stopped" in bot.log()
     bot.start()
     finished(tg, reply_to(tg, PRIVATE["id"], request), timeout=20)

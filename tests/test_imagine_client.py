@@ -160,7 +160,7 @@ async def test_a_describe_error_is_an_imagine_error_with_its_trace_id() -> None:
 
 
 def test_what_breaks_after_an_answer_began_is_never_a_reason_to_resend() -> None:
-    from bot.imagine.client import _translated
+    from bot.imagine.boundary import _translated
 
     assert isinstance(_translated(ValueError("x"), None, None), errors.Malformed)
     assert isinstance(_translated(ValueError("x"), "t1", "tr", accepted=True), StreamBroken)

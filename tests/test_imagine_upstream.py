@@ -26,7 +26,7 @@ from bot.imagine import (
     TaskFailed,
     TaskRecord,
 )
-from bot.imagine.client import _translated
+from bot.imagine.boundary import _translated
 
 SEED_EXAMPLES: list[str] = json.loads((Path(__file__).parent / "data" / "seed_examples.json").read_text())
 

@@ -25,6 +25,7 @@ from bot.jobs import Display, JobService, PictureHost
 from bot.jobs.failures import explain, upstream_detail
 from bot.media.hosting import MediaError
 from bot.render.suggestions import suggestions, tool_failed, working
+from bot.runtime import metrics
 from bot.runtime.tasks import TaskSet
 from bot.store import Store
 from bot.store.panels import Panel
@@ -94,20 +95,25 @@ class Suggestions:
             log.exception("could not answer %s in chat %s", kind, panel.chat_id)
             return
         await self._store.panels.placed(panel.key, message_id)
+        metrics.job_started(kind)
         try:
             prompts = await work()
         except MediaError as exc:
+            metrics.job_finished(kind, "failed", "picture")
             spec = tool_failed(kind, owner, exc.msg.text(owner.lang))
         except ImagineError as exc:
             failure = explain(exc)
+            metrics.job_finished(kind, "failed", failure.reason)
             log.warning("%s failed: %s%s", kind, upstream_detail(exc), failure.hint)
             if failure.operator and self._alerts is not None:
                 self._alerts.failure(failure)
             spec = tool_failed(kind, owner, failure.said(owner.lang))
         except Exception:
             log.exception("%s failed", kind)
+            metrics.job_finished(kind, "failed", "internal")
             spec = tool_failed(kind, owner, Msg("fail.internal").text(owner.lang))
         else:
+            metrics.job_finished(kind, "done")
             await self._store.panels.placed(panel.key, message_id, tuple(prompts))
             spec = suggestions(kind, panel.key, owner, prompts)
         self._display.show(panel.chat_id, message_id, spec)

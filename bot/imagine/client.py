@@ -1,7 +1,7 @@
 """HTTP client for the AceData Midjourney API.
 
 The caller owns the `httpx.AsyncClient` (and closes it); this class never reads the environment.
-`_translated` is the single place where httpx and JSON exceptions become `ImagineError`s.
+`boundary._translated` is the single place where httpx and JSON exceptions become `ImagineError`s.
 
 Upstream's timing shapes this module: an ndjson answer is silent until Midjourney starts drawing
 (its queue, relax mode, a busy account: minutes), so there is no read timeout before the first
@@ -15,20 +15,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any, cast
 
 import httpx
 from pydantic import ValidationError
 
+from bot.imagine.boundary import _count, _error_from_response, _trace_of, _translate
 from bot.imagine.errors import (
-    ConnectionLost,
-    ImagineError,
     Malformed,
-    NotSent,
     StreamBroken,
     TaskFailed,
-    api_error,
 )
 from bot.imagine.models import (
     Accepted,
@@ -39,92 +36,12 @@ from bot.imagine.models import (
     TaskRecord,
     prompt_list,
 )
+from bot.runtime import metrics
 
 NDJSON = "application/x-ndjson"
 JSON = "application/json"
-TRACE_HEADERS = ("x-trace-id", "trace-id", "x-request-id")
 TASKS_LIMIT = 12  # AceData's default page size for retrieve_batch; always sent explicitly
 _FIRST_ANSWER_MAX = 1 << 20  # bytes read while looking for the first JSON object of an answer
-
-Ids = Callable[[], tuple[str | None, str | None]]  # (task_id, trace_id) known so far
-
-
-def _translated(
-    exc: Exception, task_id: str | None, trace_id: str | None, *, accepted: bool = False
-) -> ImagineError | None:
-    """The Imagine error for a foreign exception (None: not ours to translate). Total over httpx:
-    every `httpx.HTTPError`, `httpx.StreamError` and `httpx.InvalidURL` becomes an ImagineError.
-    Once upstream `accepted` the request (an answer began), whatever breaks is `StreamBroken`: the
-    task may be running and charged, so it is looked for, never sent again."""
-    ids = {"task_id": task_id, "trace_id": trace_id}
-    name = type(exc).__name__
-    if accepted and isinstance(exc, httpx.HTTPError | httpx.StreamError | ValueError | TimeoutError):
-        return StreamBroken(f"the answer broke: {name}: {exc}", **ids)  # ValidationError is a ValueError
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout | httpx.UnsupportedProtocol
-                  | httpx.ProxyError | httpx.InvalidURL):  # fmt: skip
-        return NotSent(f"could not connect ({name}: {exc})", **ids)
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return StreamBroken(f"no answer in time ({name})", **ids)
-    if isinstance(exc, httpx.TransportError | httpx.StreamError):
-        return ConnectionLost(f"network error: {name}: {exc}", **ids)
-    if isinstance(exc, httpx.HTTPStatusError):
-        return api_error(exc.response.status_code, None, str(exc), trace_id=trace_id)
-    if isinstance(exc, httpx.HTTPError):  # DecodingError, TooManyRedirects, and any later addition
-        return Malformed(f"unusable answer: {name}: {exc}", **ids)
-    if isinstance(exc, ValueError | ValidationError):  # JSONDecodeError is a ValueError
-        return Malformed(f"unreadable answer: {exc}", **ids)
-    return None
-
-
-def _no_ids() -> tuple[str | None, str | None]:
-    return None, None
-
-
-def _never() -> bool:
-    return False
-
-
-@contextlib.contextmanager
-def _translate(ids: Ids = _no_ids, accepted: Callable[[], bool] = _never) -> Iterator[None]:
-    """Turn transport failures into the Imagine error tree; our own errors pass through.
-    `ids` and `accepted` are asked when something fails (a stream learns them on the way)."""
-    try:
-        yield
-    except ImagineError:
-        raise
-    except Exception as exc:
-        error = _translated(exc, *ids(), accepted=accepted())
-        if error is None:
-            raise
-        raise error from exc
-
-
-def _trace_of(headers: httpx.Headers) -> str | None:
-    for name in TRACE_HEADERS:
-        value = headers.get(name)
-        if value:
-            return str(value)
-    return None
-
-
-def _error_from_response(status: int, body: bytes, headers: httpx.Headers) -> ImagineError:
-    code: str | None = None
-    message: str | None = None
-    trace_id = _trace_of(headers)
-    with contextlib.suppress(ValueError):
-        data = json.loads(body)
-        if isinstance(data, dict):
-            error = ErrorBody.of(data.get("error"))
-            if error is not None:
-                code, message = error.code, error.message
-            trace_id = str(data["trace_id"]) if data.get("trace_id") else trace_id
-    retry_after: float | None = None
-    with contextlib.suppress(TypeError, ValueError):
-        retry_after = float(headers.get("retry-after", ""))
-    if message is None:
-        message = body[:200].decode("utf-8", "replace").strip() or None
-    return api_error(status, code, message, retry_after=retry_after, trace_id=trace_id)
-
 
 def _checked(result: ImagineResult, trace_id: str | None) -> ImagineResult:
     if result.failed:
@@ -260,16 +177,24 @@ class ImagineClient:
         """POST an imagine request and hold its answer open once its headers are in (an error
         status raises at once). No read timeout: upstream is silent until drawing starts, and the
         job's own deadline (and the `timeout` sent upstream) bound the wait instead."""
-        async with self._http.stream(
-            "POST",
-            f"{self._base}/midjourney/imagine",
-            json=body,
-            headers={**self._headers, "Accept": accept},
-            timeout=self._submit_timeout,
-        ) as response:
-            if response.status_code >= 400:
-                raise _error_from_response(response.status_code, await response.aread(), response.headers)
-            yield response, Accepted(_trace_of(response.headers))
+        answered = False
+        try:
+            async with self._http.stream(
+                "POST",
+                f"{self._base}/midjourney/imagine",
+                json=body,
+                headers={**self._headers, "Accept": accept},
+                timeout=self._submit_timeout,
+            ) as response:
+                answered = True
+                _count("imagine", response.status_code)
+                if response.status_code >= 400:
+                    raise _error_from_response(response.status_code, await response.aread(), response.headers)
+                yield response, Accepted(_trace_of(response.headers))
+        except (httpx.HTTPError, httpx.StreamError) as exc:
+            if not answered:
+                metrics.acedata("imagine", "timeout" if isinstance(exc, httpx.TimeoutException) else "network")
+            raise
 
     async def retrieve_batch(
         self,
@@ -333,10 +258,16 @@ class ImagineClient:
         return url
 
     async def _post_json(self, url: str, body: dict[str, Any], timeout: float = 30.0) -> dict[str, Any]:
+        endpoint = url.rsplit("/", 1)[-1]
         with _translate():
-            response = await self._http.post(
-                url, json=body, headers={**self._headers, "Accept": JSON}, timeout=httpx.Timeout(timeout)
-            )
+            try:
+                response = await self._http.post(
+                    url, json=body, headers={**self._headers, "Accept": JSON}, timeout=httpx.Timeout(timeout)
+                )
+            except httpx.HTTPError as exc:
+                metrics.acedata(endpoint, "timeout" if isinstance(exc, httpx.TimeoutException) else "network")
+                raise
+            _count(endpoint, response.status_code)
             if response.status_code >= 400:
                 raise _error_from_response(response.status_code, response.content, response.headers)
             data = response.json()

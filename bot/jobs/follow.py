@@ -19,6 +19,7 @@ from bot.jobs.messages import Messages
 from bot.jobs.ports import JobConfig
 from bot.jobs.results import Results
 from bot.jobs.tracking import TaskPoller, find_task
+from bot.runtime import logcontext
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class Follower:
         tasks API with backoff, until the job's deadline. Without `inbox` (a resumed or broken-
         stream job) the first thing it does is ask the tasks API."""
         assert job.task_id is not None
+        logcontext.bind(job_id=job.id, chat_id=job.chat_id, task_id=job.task_id, trace_id=job.trace_id)
         poll_now = inbox is None
         inbox = inbox or self.inbox(job.id)
         scale = 4.0 if self._config.callback_base and job.callback_secret else 1.0

@@ -56,6 +56,9 @@ class JobQueue:
         """Whether a new job would have to wait for a slot."""
         return self._running + len(self._waiting) >= self._config.concurrency
 
+    def counts(self) -> tuple[int, int]:
+        return len(self._waiting), self._running
+
     @property
     def next_position(self) -> int:
         return len(self._waiting) + 1

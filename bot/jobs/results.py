@@ -14,6 +14,7 @@ from bot.imagine import ImagineError, ImagineResult
 from bot.jobs.failures import Failure, for_code, upstream_detail
 from bot.jobs.messages import Messages
 from bot.jobs.ports import REGION_ACTION, Alarms, Notifier
+from bot.runtime import metrics
 from bot.runtime.tasks import TaskSet
 from bot.store import Store
 
@@ -108,9 +109,11 @@ class Results:
             await self._store.move_result(image.image_id, message_id)
         if message_id is not None and message_id != job.message_id:
             shown["message_id"] = message_id
-        await self.save(
-            job, state=JobState.DONE, progress=100, result_image_id=image.image_id, finished_at=self._clock(), **shown
-        )  # fmt: skip
+        now = self._clock()
+        await self.save(job, state=JobState.DONE, progress=100, result_image_id=image.image_id, finished_at=now,
+                        **shown)  # fmt: skip
+        metrics.job_finished(_kind(job), "done", seconds=now - job.created_at if job.created_at else None)
+        log.info("job %s done", job.id)
         self._messages.forget(job.id)
 
     async def fail(
@@ -137,6 +140,7 @@ class Results:
         if not await self._store.end_unless_cancelled(job.id, state=state, error=error, reason=failure.reason,
                                                       finished_at=self._clock()):  # fmt: skip
             return
+        metrics.job_finished(_kind(job), state.value, failure.reason)
         job = replace(job, state=state, error=error)
         await self.show_end(job, retry=failure.retryable)
 
@@ -153,3 +157,7 @@ class Results:
             return
         if message_id != job.message_id:
             await self._store.move_job_message(job.id, message_id)
+
+
+def _kind(job: Job) -> str:
+    return metrics.kind_of(job.action, pictures=len(job.sources))

@@ -30,6 +30,7 @@ from bot.jobs.ports import Alarms, JobConfig, PictureHost
 from bot.jobs.queue import JobQueue
 from bot.jobs.results import Results
 from bot.media.hosting import MediaError
+from bot.runtime import logcontext
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class Runner:
         self._retried_5xx: set[int] = set()  # jobs whose one retry after a 5xx is spent
 
     async def run(self, job: Job) -> None:
+        logcontext.bind(job_id=job.id, chat_id=job.chat_id, task_id=job.task_id, trace_id=job.trace_id)
         if job.task_id:
             await self._follower.follow(job)
             return
@@ -80,6 +82,7 @@ class Runner:
             log.info("job %s was cancelled before its submit", job.id)
             return
         job = replace(job, state=JobState.SUBMITTING, **changes)  # type: ignore[arg-type]
+        log.info("job %s: submitting %s (attempt %d)", job.id, job.action, job.attempts)
         self._messages.update(JobView(job))
         retried = job.id in self._retried_5xx  # marked only while a job waits for that one retry
         self._retried_5xx.discard(job.id)
@@ -142,7 +145,10 @@ class Runner:
                     self._upstream(ok=True)
                     if event.trace_id:
                         job = await self._results.save(job, trace_id=event.trace_id)
+                        logcontext.bind(trace_id=event.trace_id)
                     continue
+                if job.task_id is None and event.task_id:
+                    logcontext.bind(task_id=event.task_id)
                 job = await self._results.progress(job, event)
                 if event.is_final:
                     await self._results.complete(job, event)

@@ -30,6 +30,7 @@ from bot.jobs.queue import JobQueue
 from bot.jobs.results import Results
 from bot.jobs.runner import Runner
 from bot.jobs.tracking import TaskPoller
+from bot.runtime import metrics
 from bot.runtime.tasks import TaskSet
 from bot.store import Store
 
@@ -169,6 +170,7 @@ class JobService:
                     translate=failed.translate, notify=wishes.notify,
                 )
             )  # fmt: skip
+            metrics.job_started("retry")
             self._queue.put(job)
         self._messages.update(JobView(job, position=self._queue.position_of(job.id)))
         return job
@@ -185,10 +187,15 @@ class JobService:
             cancelled = latest is not None and latest.state is JobState.CANCELLED
             return Cancelled.ALREADY if cancelled else Cancelled.TOO_LATE
         self._queue.remove(job_id)
+        metrics.job_finished(metrics.kind_of(job.action, pictures=len(job.sources)), "cancelled")
         log.info("job %s cancelled by its owner", job_id)
         ended = replace(job, state=JobState.CANCELLED)
         self._tasks.spawn(self._results.show_end(ended), name=f"cancelled-{job_id}")
         return Cancelled.DONE
+
+    def counts(self) -> tuple[int, int]:
+        """(jobs waiting for an upstream slot, jobs upstream now)."""
+        return self._queue.counts()
 
     def position_of(self, job_id: int) -> int | None:
         """A waiting job's place in line (as its message shows it), or None."""
@@ -239,6 +246,7 @@ class JobService:
 
     def _admitted(self, job: Job) -> None:
         """Queue the job at once (it may be submitted before its message is out), and announce it."""
+        metrics.job_started(metrics.kind_of(job.action, pictures=len(job.sources)))
         busy = self._queue.busy
         self._queue.put(job)
         self._messages.announce(job, self._queue.position_of(job.id) if busy else None)

@@ -12,6 +12,7 @@ import logging
 import time
 
 log = logging.getLogger(__name__)
+HEALTHY_STALL_MS = 5000.0  # a stall this long makes the process unhealthy for a while
 
 
 class LoopWatch:
@@ -19,6 +20,8 @@ class LoopWatch:
         self._tick = tick
         self._warn_ms = warn_ms
         self.longest_ms = 0.0
+        self.last_tick = time.perf_counter()
+        self.last_long_stall: float | None = None
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -35,8 +38,19 @@ class LoopWatch:
         while True:
             before = time.perf_counter()
             await asyncio.sleep(self._tick)
-            late_ms = (time.perf_counter() - before - self._tick) * 1000
+            now = time.perf_counter()
+            late_ms = (now - before - self._tick) * 1000
+            self.last_tick = now
+            if late_ms >= HEALTHY_STALL_MS:
+                self.last_long_stall = now
             if late_ms > self.longest_ms:
                 self.longest_ms = late_ms
             if late_ms > self._warn_ms:
                 log.warning("event loop stalled for %.0f ms", late_ms)
+
+    def healthy(self, within: float = 30.0) -> bool:
+        """The loop ticks, and no stall of seconds happened in the last `within` seconds."""
+        now = time.perf_counter()
+        if self._task is None or self._task.done() or now - self.last_tick > HEALTHY_STALL_MS / 1000:
+            return False
+        return self.last_long_stall is None or now - self.last_long_stall > within

@@ -60,6 +60,13 @@ class Store(Tables):
     async def close(self) -> None:
         await self._db.close()
 
+    async def ready(self) -> bool:
+        """The database answers and every migration is applied (the readiness probe)."""
+        try:
+            return await self.schema_version() == len(MIGRATIONS)
+        except Exception:
+            return False
+
     async def schema_version(self) -> int:
         row = await self._one("PRAGMA user_version")
         return int(row[0]) if row else 0

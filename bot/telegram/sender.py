@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
 from bot.render.spec import Keyboard, MessageSpec
+from bot.runtime import metrics
 from bot.runtime.tasks import Closed
 from bot.telegram.pacing import ChatPacer, GlobalBucket
 
@@ -56,6 +57,7 @@ class Edit:
     due: float
     reply_to: int | None = None
     waiters: list[asyncio.Future[int]] = field(default_factory=list)
+    since: float = 0.0  # when it was asked for (how long a result waited for Telegram's limits)
 
     @property
     def urgent(self) -> bool:
@@ -69,7 +71,8 @@ class Send:
     spec: MessageSpec
     reply_to: int | None
     future: asyncio.Future[int] | None
-    started: bool = False  # its call is under way: what it shows can no longer change
+    started: bool = False
+    since: float = 0.0  # its call is under way: what it shows can no longer change
 
 
 Operation = Edit | Send
@@ -108,7 +111,7 @@ class Sender:
 
     def send(self, chat_id: int, spec: MessageSpec, reply_to: int | None, future: asyncio.Future[int] | None) -> Send:
         chat = self._chat(chat_id)
-        op = Send(spec, reply_to, future)
+        op = Send(spec, reply_to, future, since=self._clock())
         chat.sends.append(op)
         self._kick(chat)
         return op
@@ -144,7 +147,7 @@ class Sender:
             due = 0.0
             if spec is not None and not spec.final and not spec.interactive:
                 due = chat.last_edit.get(message_id, -1e9) + self._limits.progress_interval
-            pending = chat.edits[message_id] = Edit(message_id, spec, markup, due, reply_to)
+            pending = chat.edits[message_id] = Edit(message_id, spec, markup, due, reply_to, since=self._clock())
         elif spec is not None:
             if pending.spec is None or not pending.spec.final or spec.final:
                 pending.spec = spec
@@ -272,6 +275,8 @@ class Sender:
 
     def _done(self, chat: _Chat, op: Operation, shown: int) -> None:
         chat.active = self._clock()
+        if op.spec is not None and op.spec.final:
+            metrics.pacing_wait(chat.active - op.since)
         chat.edited(shown, chat.active)
         futures = op.waiters if isinstance(op, Edit) else [op.future] if op.future else []
         for future in futures:

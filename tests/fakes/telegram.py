@@ -203,6 +203,7 @@ class FakeTelegram(FakeServer):
         self.webhook_deliveries: list[JSON] = []
         self.auto_push_webhook = True
         self.webhook_retry_delay = 0.2
+        self.delays: dict[str, float] = {}  # seconds a method's answer takes (a slow Telegram)
         self.allowed_updates: list[str] = []
         self._file_paths: dict[str, JSON] = {}
         self._updates: list[JSON] = []
@@ -335,6 +336,9 @@ class FakeTelegram(FakeServer):
     async def _dispatch(self, method: str, params: Params, files: Files) -> Any:
         if method == "getUpdates":
             return await self._get_updates(params)
+        delay = self.delays.get(method)
+        if delay:  # a slow Telegram, for this method (tests set `delays`)
+            await asyncio.sleep(delay)
         handler = self._handlers.get(method)
         if handler is None:
             raise tg_error(404, "Not Found")

@@ -11,6 +11,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.i18n import html, language_of, text
 from bot.render import replies
+from bot.runtime import metrics
 from bot.telegram.context import BotContext
 from bot.telegram.handlers.common import who
 from bot.telegram.handlers.settings import SETTINGS_START, settings_from_link
@@ -68,6 +69,7 @@ async def only_once(update: Update, context: BotContext) -> None:
     """Telegram redelivers updates a crashed bot never confirmed; handle each one once."""
     if not await context.services.core.store.first_sighting(update.update_id):
         log.info("skipping update %s: handled before", update.update_id)
+        metrics.duplicate_update()
         raise ApplicationHandlerStop
     chat = update.effective_chat
     if chat is not None and chat.title:

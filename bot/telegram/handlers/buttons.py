@@ -24,6 +24,7 @@ from bot.jobs import Cancelled
 from bot.render import replies
 from bot.render.job import action_label
 from bot.render.picker import selection
+from bot.runtime import metrics
 from bot.telegram.context import BotContext, TelegramServices
 from bot.telegram.handlers.common import who
 from bot.telegram.handlers.panel_taps import setting_tap, suggestion_tap
@@ -61,6 +62,7 @@ async def button(update: Update, context: BotContext) -> None:
 
 
 async def refused(query: CallbackQuery, services: TelegramServices, refusal: Refused, user: Requester) -> None:
+    metrics.refused(refusal.why.value)
     now = datetime.now(services.core.access.config.tz)
     await query.answer(replies.refusal(refusal, now, user.lang, user.user_id), show_alert=True)
 

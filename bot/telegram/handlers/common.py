@@ -13,6 +13,7 @@ from telegram import Message, Update, User
 from bot.core.domain import Refusal, Refused, Requester
 from bot.core.profile import Profile
 from bot.render import replies
+from bot.runtime import metrics
 from bot.telegram.context import BotContext, TelegramServices
 
 
@@ -66,6 +67,7 @@ def warn(services: TelegramServices, message: Message, plain_text: str) -> None:
 def refuse(services: TelegramServices, message: Message, refused: Refused, lang: str) -> None:
     """One short line saying why nothing was started. In a group it goes after a minute, and a
     second refusal to the same person within it edits the first."""
+    metrics.refused(refused.why.value)
     user = message.from_user.id if message.from_user is not None else None
     text = replies.refusal(refused, datetime.now(services.core.access.config.tz), lang, user)
     stranger = refused.why is Refusal.NOT_ALLOWED
