@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import resource
@@ -46,7 +47,8 @@ class RedactingJsonFormatter(JsonFormatter):
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
             reserved_attrs=[*RESERVED_ATTRS, "color_message"],
         )
-        self._secrets = [s for s in secrets if len(s) >= 4]
+        kept = [s for s in secrets if len(s) >= 4]
+        self._secrets = kept + [e for e in (json.dumps(s)[1:-1] for s in kept) if e not in kept]  # as JSON writes them
 
     def format(self, record: logging.LogRecord) -> str:
         for name in logcontext.FIELDS:  # only the fields this line is about

@@ -36,7 +36,7 @@ from bot.runtime.tasks import TaskSet
 from bot.store import Store
 from bot.web.health import Readiness, health_routes
 from bot.web.miniapp import WEBAPP_PATH, webapp_routes
-from bot.web.server import CALLBACK_PATH, WebServer, callback_route, media_route
+from bot.web.server import CALLBACK_PATH, BodyBudget, WebServer, callback_route, media_route
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY = 6 * 3600.0
@@ -95,6 +95,7 @@ async def build_services(
     make_chat: Callable[[httpx.AsyncClient], Chat],
     fetch: Fetch,
     routes: list[BaseRoute],
+    budget: BodyBudget | None = None,
 ) -> tuple[Services, Chat]:
     """Everything the bot runs on; `routes` (e.g. the webhook) join the built-in web server.
 
@@ -144,7 +145,7 @@ async def build_services(
     stack.push_async_callback(jobs.stop)
     profiles = Profiles(store, settings.default_language)
     if callback_base:
-        routes.append(callback_route(jobs))
+        routes.append(callback_route(jobs, budget))
     draw_base = None
     if settings.public_url and settings.public_url.startswith("https://"):
         draw_base = f"{settings.public_url}{WEBAPP_PATH}"  # Mini Apps must be served over https
@@ -152,7 +153,7 @@ async def build_services(
                             idle_timeout=settings.picker_timeout_minutes * 60)  # fmt: skip
     stack.push_async_callback(regions.aclose)
     if settings.public_url:
-        routes.extend(webapp_routes(regions, profiles, settings.telegram_bot_token.get_secret_value()))
+        routes.extend(webapp_routes(regions, profiles, settings.telegram_bot_token.get_secret_value(), budget))
     readiness = Readiness(loopwatch, store.ready)
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     routes.extend(health_routes(readiness, token))
@@ -187,6 +188,7 @@ def _job_config(settings: Settings, callback_base: str | None) -> JobConfig:
         poll_interval=settings.acedata_poll_seconds,
         poll_interval_max=max(15.0, settings.acedata_poll_seconds),
         callback_base=callback_base,
+        allow_private_urls=settings.allow_private_urls,
     )
 
 

@@ -141,6 +141,7 @@ def bot_env(*, telegram_url: str, acedata_url: str, data_dir: Path, **overrides:
         "TELEGRAM_GROUP_PER_MINUTE": "1000",
         "TELEGRAM_GLOBAL_PER_SECOND": "1000",
         "LOG_LEVEL": "INFO",
+        "ALLOW_PRIVATE_URLS": "true",  # the fakes serve pictures on loopback
         "BOT_CWD": str(data_dir),
         "PYTHONPATH": bot_pythonpath(),
         "PYTHONUNBUFFERED": "1",

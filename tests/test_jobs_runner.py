@@ -161,6 +161,29 @@ async def test_a_callback_reporting_failure_ends_the_job(tmp_path: Path) -> None
         assert failed.state is JobState.FAILED and "moderation" in (failed.error or "")
 
 
+async def test_a_callback_may_only_name_public_https_pictures(tmp_path: Path) -> None:
+    """A callback carries a per-job secret, but whoever holds it must not make the bot fetch or
+    show an internal address: only https on a public host finishes the job."""
+    upstream = Upstream()
+    task_id = upstream.task({"prompt": "a fox"}, finished=False)
+    upstream.answers = [(200, {"success": True, "task_id": task_id})]
+    config = dataclasses.replace(FAST, callback_base="https://bot.test/acedata", poll_interval=30)
+    async with running(tmp_path, upstream, config) as (service, store, _):
+        job = await imagine(service)
+        await until(lambda: upstream.submits)
+        secret = upstream.submits[0]["callback_url"].rsplit("/", 1)[1]
+        while (current := await store.get_job(job.id)) is not None and current.task_id is None:
+            await asyncio.sleep(0.01)
+        for url in ("http://cdn.test/a.png", "https://127.0.0.1/a.png", "https://10.0.0.5/a.png",
+                    "https://localhost/a.png", "https://[::1]/a.png", "file:///etc/passwd"):  # fmt: skip
+            body = {**line(task_id, 100), "image_url": url, "raw_image_url": None}
+            assert await service.on_callback(secret, json.dumps(body).encode()) is CallbackAnswer.UNREADABLE, url
+        assert (await store.get_job(job.id)).state is not JobState.DONE  # type: ignore[union-attr]
+        good = {**line(task_id, 100), "image_url": "https://cdn.example.com/t1.png"}
+        assert await service.on_callback(secret, json.dumps(good).encode()) is CallbackAnswer.OK
+        assert (await ended(store, job.id)).state is JobState.DONE
+
+
 async def test_callback_mode_without_callbacks_meets_the_deadline(tmp_path: Path) -> None:
     upstream = Upstream()
     task_id = upstream.task({"prompt": "a fox"}, finished=False)

@@ -3,6 +3,7 @@ whatever logger writes them, and a job's lines carry its ids."""
 
 from __future__ import annotations
 
+import contextvars
 import io
 import json
 import logging
@@ -57,13 +58,37 @@ def test_json_lines_carry_what_they_are_about(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("LOG_FORMAT", "json")
     out = io.StringIO()
     configure_logging(Settings(_env_file=None), out)  # type: ignore[call-arg]
-    try:
+
+    def log_two_lines() -> None:
         logging.getLogger("bot.x").info("before")
         logcontext.bind(job_id=7, chat_id=-100, task_id=None)
         logging.getLogger("bot.x").info("during")
+
+    try:
+        contextvars.copy_context().run(log_two_lines)  # the binding stays in that context
     finally:
         logging.basicConfig(handlers=[logging.NullHandler()], force=True)
     before, during = (json.loads(line) for line in out.getvalue().splitlines())
     assert set(before) == {"time", "level", "logger", "message"}
     assert (during["job_id"], during["chat_id"], during["level"], during["message"]) == (7, -100, "INFO", "during")
     assert "task_id" not in during
+
+
+def test_each_job_begins_a_context_of_its_own() -> None:
+    """A worker runs one job after another: the next job's lines never carry the last one's ids."""
+
+    def worker() -> tuple[dict[str, object], dict[str, object]]:
+        first = logcontext.begin(job_id=1, task_id="task-A", trace_id="trace-A")
+        logcontext.end(first)
+        second = logcontext.begin(job_id=2)
+        record = logging.LogRecord("bot", logging.INFO, "", 0, "x", None, None)
+        logcontext.ContextFilter().filter(record)
+        logcontext.end(second)
+        detached = logcontext.detached()
+        shared = logging.LogRecord("bot", logging.INFO, "", 0, "x", None, None)
+        detached.run(logcontext.ContextFilter().filter, shared)
+        return vars(record), vars(shared)
+
+    seen, shared = contextvars.copy_context().run(worker)
+    assert (seen["job_id"], seen["task_id"], seen["trace_id"]) == (2, None, None)
+    assert shared["job_id"] is None, "a task shared by many jobs speaks for none of them"

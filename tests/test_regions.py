@@ -15,7 +15,7 @@ from PIL import Image as PILImage
 from bot.core.callbacks import PickerTap, parse_picker
 from bot.core.domain import Button, Image, Picker, Requester
 from bot.features.regions import Answer, RegionService
-from bot.features.regions.mask import overlay_jpeg
+from bot.features.regions.mask import BadDrawing, overlay_jpeg
 from bot.features.regions.service import Overlay
 from bot.render.spec import MessageSpec
 from bot.store import Store
@@ -225,3 +225,20 @@ async def test_an_untouched_picker_expires_into_a_note(store: Store) -> None:
     assert closed.state == "expired"
     await regions.aclose()
     await http.aclose()
+
+
+async def test_a_picker_closes_after_five_refused_paintings(store: Store) -> None:
+    """Each refused painting costs a decode; the sixth try finds the picker closed."""
+    regions, store, _display, key = await _picker(store)
+    out = io.BytesIO()
+    PILImage.new("RGBA", (64, 64), (0, 0, 0, 0)).save(out, "PNG")
+    empty = out.getvalue()  # nothing painted: refused
+    for _ in range(5):
+        try:
+            outcome = await regions.submit_drawing(key, ANN, empty, None)
+            assert outcome.answer is Answer.EMPTY
+        except BadDrawing:
+            pass
+    assert (await _cells(store, key)).state == "cancelled"
+    assert (await regions.submit_drawing(key, ANN, empty, None)).answer is Answer.CLOSED
+    await regions.aclose()

@@ -171,7 +171,17 @@ async def test_the_apps_fixed_address_opens_the_picker_named_by_the_start_parame
         bob = sign({"auth_date": str(int(time.time())), "start_param": "key12345", "user": json.dumps({"id": 12})})
         for init, status in ((f"start_param=key12345&user={json.dumps(ANN)}", 403), (bob, 403),
                              (init_data(ANN), 200)):  # fmt: skip
-            answer = await http.post("/webapp/region/key12345", json={"init_data": init, "mask": painted})
+            answer = await http.post("/webapp/region/key12345", headers={"Authorization": "tma " + init}, json={"mask": painted})
             assert answer.status_code == status, (init, answer.text)
         assert [user.user_id for user in regions.drawings] == [11]
-        assert (await http.post("/webapp/region", json={"init_data": init_data(ANN), "mask": painted})).status_code == 405
+        assert (await http.post("/webapp/region", headers={"Authorization": "tma " + init_data(ANN)}, json={"mask": painted})).status_code == 405
+
+
+def test_a_signed_but_odd_sign_in_is_still_refused() -> None:
+    """auth_date must be a whole number (`nan` once passed the age check); a name's bidi overrides
+    and invisible marks are dropped before it is ever shown."""
+    for odd in ("nan", "inf", "1e99", "12.5"):
+        with pytest.raises(InitDataError, match="incomplete"):
+            check_init_data(sign({"auth_date": odd, "user": json.dumps(ANN)}), BOT_TOKEN)
+    spoofed = {**ANN, "first_name": "\u202eAnn\u200b"}
+    assert check_init_data(init_data(spoofed), BOT_TOKEN).first_name == "Ann"

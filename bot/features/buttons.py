@@ -46,9 +46,10 @@ class ButtonService:
         button = await self._store.get_button(key)
         if button is None or button.chat_id != chat_id:
             return PressOutcome(Pressed.UNKNOWN)
-        if button.action == REGION_ACTION:  # opening a picker spends nothing, but strangers get none
-            if self._access is not None and not await self._access.allowed(requester.user_id, chat_id):
-                return PressOutcome(Pressed.REFUSED, button, Refused(Refusal.NOT_ALLOWED))
+        if button.action == REGION_ACTION:  # a picker spends nothing, but only for whom its submit would
+            refused = await self._access.check(requester.user_id, chat_id) if self._access is not None else None
+            if refused is not None:
+                return PressOutcome(Pressed.REFUSED, button, refused)
             again = await self._regions.open(button, requester)
             return PressOutcome(Pressed.PICKER_BACK if again else Pressed.PICK_REGION, button)
         if button.action == RETRY_ACTION:

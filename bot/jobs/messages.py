@@ -40,7 +40,11 @@ class Messages:
     def announce(self, job: Job, position: int | None) -> None:
         """Send the job's first message in the background (a reply to the request)."""
         self._pending[job.id] = asyncio.get_running_loop().create_future()
-        self._tasks.spawn(self._send(job, position), name=f"announce-{job.id}")
+        try:
+            self._tasks.spawn(self._send(job, position), name=f"announce-{job.id}")
+        except Exception:
+            self._pending.pop(job.id, None).cancel()  # type: ignore[union-attr]
+            raise
 
     async def _send(self, job: Job, position: int | None) -> None:
         future = self._pending[job.id]

@@ -74,6 +74,7 @@ class JobConfig:
     unavailable_backoff: float = 2.0  # wait before the one retry after a 5xx
     position_refresh: float = 1.0
     callback_base: str | None = None  # {PUBLIC_URL}/acedata when AceData callbacks are on
+    allow_private_urls: bool = False  # callbacks' result URLs may be http or private (the test fakes)
     # The wall clock of deadlines and of the started/finished stamps kept with jobs (they outlive a
     # restart, so they are wall-clock times); tests hand in one that follows a fake event-loop clock.
     clock: Callable[[], float] = time.time

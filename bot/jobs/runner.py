@@ -61,7 +61,13 @@ class Runner:
         self._retried_5xx: set[int] = set()  # jobs whose one retry after a 5xx is spent
 
     async def run(self, job: Job) -> None:
-        logcontext.bind(job_id=job.id, chat_id=job.chat_id, task_id=job.task_id, trace_id=job.trace_id)
+        token = logcontext.begin(job_id=job.id, chat_id=job.chat_id, task_id=job.task_id, trace_id=job.trace_id)
+        try:
+            await self._run(job)
+        finally:
+            logcontext.end(token)
+
+    async def _run(self, job: Job) -> None:
         if job.task_id:
             await self._follower.follow(job)
             return
@@ -211,6 +217,6 @@ class Runner:
         delay = retry_after or self._config.busy_backoff * 2 ** max(job.attempts - 1, 0)
         delay = min(delay, 120.0) * random.uniform(1.0, 1.3)
         log.info("job %s: upstream busy, retrying in %.1f s", job.id, delay)
-        job = await self._results.save(job, state=JobState.QUEUED)
+        job = await self._results.save(job, state=JobState.QUEUED, task_id=None)  # a task refused as busy is dead
         self._messages.update(JobView(job))  # waiting to start again (and cancellable)
         self._queue.put_later(job, delay)

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from bot.core.domain import Image, Job, JobState, JobView, Picture, Refusal, Refused, Requester, Wishes
 from bot.core.prompt import Prompt
+from bot.core.urls import public_https
 from bot.imagine import ImagineClient, ImagineResult
 from bot.jobs.failures import INTERNAL
 from bot.jobs.follow import Follower
@@ -230,6 +231,11 @@ class JobService:
         if job.task_id and result.task_id and result.task_id != job.task_id:
             log.warning("job %s: callback for another task (%s); ignored", job.id, result.task_id)
             return CallbackAnswer.UNKNOWN
+        urls = (result.image_url, result.raw_image_url)
+        if any(url and not public_https(url, allow_private=self._config.allow_private_urls) for url in urls):
+            log.warning("job %s: a callback named a picture that is not public https (%r); refused", job.id,
+                        result.image_url)  # fmt: skip
+            return CallbackAnswer.UNREADABLE
         self._follower.push(job.id, result)
         return CallbackAnswer.OK
 

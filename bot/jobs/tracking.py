@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.imagine import TASKS_LIMIT, ImagineClient, ImagineError, ImagineRequest, TaskRecord
+from bot.runtime import logcontext
 from bot.runtime.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ class TaskPoller:
     async def poll(self, task_id: str) -> TaskRecord | None:
         future: asyncio.Future[TaskRecord | None] = asyncio.get_running_loop().create_future()
         if not self._pending:
-            self._tasks.spawn(self._flush(), "tasks-poll")
+            self._tasks.spawn(self._flush(), "tasks-poll", context=logcontext.detached())
         self._pending.setdefault(task_id, []).append(future)
         return await future
 

@@ -5,7 +5,7 @@ logs carries it. The JSON log format writes these as fields."""
 from __future__ import annotations
 
 import logging
-from contextvars import ContextVar
+from contextvars import Context, ContextVar, Token, copy_context
 from typing import Any
 
 FIELDS = ("job_id", "chat_id", "task_id", "trace_id")
@@ -13,10 +13,33 @@ _CONTEXT: ContextVar[dict[str, Any] | None] = ContextVar("log_context", default=
 
 
 def bind(**fields: Any) -> None:
-    """Add fields to the current task's context (None values are left out)."""
+    """Set fields in the current task's context (None clears one)."""
     current = dict(_CONTEXT.get() or {})
-    current.update({k: v for k, v in fields.items() if k in FIELDS and v is not None})
+    for name, value in fields.items():
+        if name in FIELDS:
+            if value is None:
+                current.pop(name, None)
+            else:
+                current[name] = value
     _CONTEXT.set(current)
+
+
+def begin(**fields: Any) -> Token[dict[str, Any] | None]:
+    """A fresh context for one piece of work (a job in a long-lived worker): nothing of the
+    previous job's is carried over. Give the token back to `end`."""
+    return _CONTEXT.set({k: v for k, v in fields.items() if k in FIELDS and v is not None})
+
+
+def end(token: Token[dict[str, Any] | None]) -> None:
+    _CONTEXT.reset(token)
+
+
+def detached() -> Context:
+    """A context for a task shared by many jobs (a chat's sender, the batched tasks-API poll), so
+    it does not log on behalf of whichever job happened to start it."""
+    context = copy_context()
+    context.run(_CONTEXT.set, None)
+    return context
 
 
 class ContextFilter(logging.Filter):

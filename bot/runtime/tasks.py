@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
+from contextvars import Context
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -26,11 +27,13 @@ class TaskSet:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
 
-    def spawn(self, coro: Coroutine[Any, Any, Any], name: str | None = None) -> asyncio.Task[Any]:
+    def spawn(
+        self, coro: Coroutine[Any, Any, Any], name: str | None = None, context: Context | None = None
+    ) -> asyncio.Task[Any]:
         if self._closed:
             coro.close()  # never started: no "coroutine was never awaited" warning either
             raise Closed(f"not starting {name or getattr(coro, '__qualname__', 'a task')}: shutting down")
-        task = asyncio.get_running_loop().create_task(coro, name=name)
+        task = asyncio.get_running_loop().create_task(coro, name=name, context=context)
         self._tasks.add(task)
         task.add_done_callback(self._reap)
         return task

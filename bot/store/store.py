@@ -14,7 +14,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core.domain import Button, Image, Job, JobState, Picture
+from bot.core.domain import Button, Image, Job, JobState
+from bot.store.intake import IntakeTables
 from bot.store.panels import PanelTable
 from bot.store.pickers import PickerTable
 from bot.store.profiles import ProfileTable
@@ -29,11 +30,10 @@ from bot.store.rows import (
     pictures_json,
 )
 from bot.store.schema import MIGRATIONS
-from bot.store.tables import Tables
 from bot.store.usage import UsageTable
 
 
-class Store(Tables):
+class Store(IntakeTables):
     """All SQL of the job flow lives here (the operator's records are `usage.py`'s). Methods
     commit on their own; one connection serialises writers."""
 
@@ -273,53 +273,12 @@ class Store(Tables):
     async def mark_pressed(self, key: str) -> None:
         await self._write("UPDATE buttons SET pressed = 1 WHERE key = ?", (key,))
 
-    # updates
-
-    async def first_sighting(self, update_id: int) -> bool:
-        """Record an update id; False when it was handled before (Telegram redelivers after a crash)."""
-        _, count = await self._write(
-            "INSERT OR IGNORE INTO seen_updates (update_id, seen_at) VALUES (?, ?)", (update_id, self._clock())
-        )
-        return count == 1
-
-    async def hosted_url(self, file_key: str) -> str | None:
-        row = await self._one(
-            "SELECT url FROM hosted WHERE file_key = ? AND expires_at > ?", (file_key, self._clock())
-        )
-        return str(row[0]) if row else None
-
-    async def save_hosted(self, file_key: str, url: str, expires_at: float) -> None:
-        await self._run(
-            "INSERT OR REPLACE INTO hosted (file_key, url, expires_at) VALUES (?, ?, ?)",
-            (file_key, url, expires_at),
-        )
-        await self._write("DELETE FROM hosted WHERE expires_at < ?", (self._clock(),))
-
     async def image_at(self, chat_id: int, message_id: int) -> Image | None:
         """The bot's result shown in that message, if it is one."""
         row = await self._one(
             "SELECT * FROM images WHERE chat_id = ? AND message_id = ? LIMIT 1", (chat_id, message_id)
         )
         return image_from(row) if row else None
-
-    async def remember_album_item(
-        self, chat_id: int, media_group_id: str, message_id: int, picture: Picture
-    ) -> None:
-        await self._write(
-            "INSERT OR REPLACE INTO album_items (chat_id, media_group_id, message_id, file_id, file_unique_id,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (chat_id, media_group_id, message_id, picture.file_id, picture.file_unique_id or "", self._clock()),
-        )
-
-    async def album(self, chat_id: int, media_group_id: str) -> tuple[Picture, ...]:
-        return tuple(
-            Picture(row[0], row[1] or None)
-            for row in await self._all(
-                "SELECT file_id, file_unique_id FROM album_items WHERE chat_id = ? AND media_group_id = ?"
-                " ORDER BY message_id",
-                (chat_id, media_group_id),
-            )
-        )
 
     async def prune(self, now: float, *, keep_days: float = 7.0) -> int:
         """Drop what nothing needs any more; returns the rows touched. Jobs, images and button
@@ -335,6 +294,7 @@ class Store(Tables):
             ("DELETE FROM album_items WHERE created_at < ?", (keep,)),
             ("DELETE FROM seen_updates WHERE seen_at < ?", (keep,)),
             ("DELETE FROM panels WHERE created_at < ?", (now - 30 * 86400,)),
+            ("DELETE FROM chats WHERE chat_id NOT IN (SELECT chat_id FROM jobs)", ()),  # no job: no report
         ):
             touched += (await self._write(sql, params))[1]
         return touched

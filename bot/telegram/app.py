@@ -20,6 +20,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.config import Settings
 from bot.i18n import text
+from bot.runtime.stopping import StopStack
 from bot.services import build_services
 from bot.telegram.albums import AlbumCollector
 from bot.telegram.briefs import Briefs
@@ -31,7 +32,7 @@ from bot.telegram.request import TelegramRequest
 from bot.telegram.sender import Limits
 from bot.telegram.webhook import webhook_route
 from bot.web.health import Readiness
-from bot.web.server import CannotListen
+from bot.web.server import BodyBudget, CannotListen
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ async def run(settings: Settings) -> None:
     # The one owner of shutdown: everything started below pushes its closing here, and the stack
     # unwinds in reverse: intake first (updates), then handlers, the Telegram wing's own helpers,
     # jobs and features, the chat's sender, the web server, and last the clients and the database.
-    stack = AsyncExitStack()
+    stack = StopStack()
     readiness: Readiness | None = None
     try:
         await application.initialize()
@@ -99,12 +100,9 @@ async def run(settings: Settings) -> None:
     finally:
         if readiness is not None:
             readiness.stopping = True  # /readyz: 503 from now on
-        try:
-            async with asyncio.timeout(settings.shutdown_timeout_seconds):
-                await stack.aclose()
-        except TimeoutError:
-            log.error("could not stop cleanly within SHUTDOWN_TIMEOUT_SECONDS=%g; exiting anyway "
-                      "(unfinished jobs resume at the next start)", settings.shutdown_timeout_seconds)  # fmt: skip
+        # Every step is bounded by SHUTDOWN_TIMEOUT_SECONDS (unfinished jobs resume at the next start).
+        stack.deadline = loop.time() + settings.shutdown_timeout_seconds
+        await stack.aclose()
     log.info("stopped")
 
 
@@ -135,11 +133,12 @@ async def _start_updates(application: BotApplication, settings: Settings) -> Non
 async def start_services(application: BotApplication, settings: Settings, stack: AsyncExitStack) -> Readiness:
     """Build the services once, resume unfinished work, start the web server if needed."""
     routes: list[BaseRoute] = []
+    budget = BodyBudget()  # request bodies in flight, shared by every route that reads one
     webhook_secret: str | None = None
     if settings.telegram_webhook_url:
         secret = settings.telegram_webhook_secret
         webhook_secret = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
-        routes.append(webhook_route(application, urlsplit(settings.telegram_webhook_url).path, webhook_secret))
+        routes.append(webhook_route(application, urlsplit(settings.telegram_webhook_url).path, webhook_secret, budget))
     limits = Limits(
         chat_interval=settings.telegram_chat_interval, group_per_minute=settings.telegram_group_per_minute,
         global_per_second=settings.telegram_global_per_second, progress_interval=settings.progress_edit_interval,
@@ -150,6 +149,7 @@ async def start_services(application: BotApplication, settings: Settings, stack:
         make_chat=lambda http: TelegramNotifier(application.bot, http, limits),
         fetch=telegram_fetch(application.bot),
         routes=routes,
+        budget=budget,
     )
     assert isinstance(notifier, TelegramNotifier)
     wing = TelegramServices(core=core, notifier=notifier, albums=AlbumCollector(settings.album_wait_seconds),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,8 @@ from bot.services import Services
 from bot.telegram.albums import AlbumCollector
 from bot.telegram.briefs import Briefs
 from bot.telegram.notifier import TelegramNotifier
+
+TITLES_KEPT = 2000  # groups whose title is remembered (a forgotten one is only written again)
 
 
 @dataclass
@@ -23,12 +26,15 @@ class TelegramServices:
     albums: AlbumCollector
     briefs: Briefs
     webhook_secret: str | None = None
-    _titles: dict[int, str] = field(default_factory=dict)
+    _titles: OrderedDict[int, str] = field(default_factory=OrderedDict)  # the most recent groups
 
     async def note_chat(self, chat_id: int, title: str | None) -> None:
         """Keep a group's title for the operator's reports (written when it changes)."""
         if title and self._titles.get(chat_id) != title:
             self._titles[chat_id] = title
+            self._titles.move_to_end(chat_id)
+            while len(self._titles) > TITLES_KEPT:
+                self._titles.popitem(last=False)
             await self.core.store.usage.remember_chat(chat_id, title)
 
 

@@ -4,6 +4,7 @@ every Bot API call in the metrics by method and outcome (and the retry_after a 4
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import httpx
@@ -14,12 +15,21 @@ from bot.runtime import metrics
 from bot.runtime.httpclient import AsyncClient
 
 
+def method_label(url: str) -> str:
+    """The Bot API method a URL calls (a word); every file download is "file" (its path names a
+    file, and the URL holds the token): a label of a small, fixed set."""
+    last = url.rsplit("/", 1)[-1]
+    if "/file/bot" in url:
+        return "file"
+    return last if re.fullmatch(r"[A-Za-z]{1,40}", last) else "other"
+
+
 class TelegramRequest(HTTPXRequest):
     def _build_client(self) -> httpx.AsyncClient:
         return AsyncClient(**self._client_kwargs)
 
     async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        name = url.rsplit("/", 1)[-1] or "unknown"  # the Bot API method; the token is never a label
+        name = method_label(url)
         try:
             status, payload = await super().do_request(url, method, *args, **kwargs)
         except NetworkError:

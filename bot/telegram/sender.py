@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
 from bot.render.spec import Keyboard, MessageSpec
-from bot.runtime import metrics
+from bot.runtime import logcontext, metrics
 from bot.runtime.tasks import Closed
 from bot.telegram.pacing import ChatPacer, GlobalBucket
 
@@ -110,6 +110,7 @@ class Sender:
     # what callers ask for
 
     def send(self, chat_id: int, spec: MessageSpec, reply_to: int | None, future: asyncio.Future[int] | None) -> Send:
+        self._refuse_if_closed()
         chat = self._chat(chat_id)
         op = Send(spec, reply_to, future, since=self._clock())
         chat.sends.append(op)
@@ -141,6 +142,7 @@ class Sender:
         waiter: asyncio.Future[int] | None = None,
     ) -> None:
         """Bring a message to `spec` soon, replacing any state still pending for it."""
+        self._refuse_if_closed()
         chat = self._chat(chat_id)
         pending = chat.edits.get(message_id)
         if pending is None:
@@ -201,12 +203,17 @@ class Sender:
             if idle and quiet and not chat.edits and not chat.sends and not chat.open:
                 del self._chats[chat_id]
 
-    def _kick(self, chat: _Chat) -> None:
+    def _refuse_if_closed(self) -> None:
         if self._closed:
-            raise Closed(f"the sender is closed: nothing more goes to chat {chat.id}")
+            raise Closed("the sender is closed: nothing more goes out")
+
+    def _kick(self, chat: _Chat) -> None:
+        self._refuse_if_closed()
         chat.wake.set()
         if chat.task is None or chat.task.done():
-            chat.task = asyncio.get_running_loop().create_task(self._drain(chat), name=f"sender:{chat.id}")
+            chat.task = asyncio.get_running_loop().create_task(
+                self._drain(chat), name=f"sender:{chat.id}", context=logcontext.detached()
+            )
 
     def _next(self, chat: _Chat) -> Operation | float | None:
         """The most important pending operation, or seconds to wait, or None when idle."""

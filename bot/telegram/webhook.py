@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 
@@ -11,12 +12,16 @@ from starlette.routing import Route
 from telegram import Update
 
 from bot.telegram.context import BotApplication
+from bot.web.server import BodyBudget, Refused, TooLarge, read_capped, refused, too_large
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
-def webhook_route(application: BotApplication, path: str, secret: str) -> Route:
+UPDATE_MAX = 1 << 20  # an update is a few KB; Telegram's own cap is far below this
+
+
+def webhook_route(application: BotApplication, path: str, secret: str, budget: BodyBudget | None = None) -> Route:
     async def receive(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not secrets.compare_digest(given.encode(), secret.encode()):
@@ -25,9 +30,18 @@ def webhook_route(application: BotApplication, path: str, secret: str) -> Route:
         if not application.running:  # stopping: Telegram delivers it again (to us later, or elsewhere)
             return PlainTextResponse("stopping", status_code=503)
         try:
-            update = Update.de_json(await request.json(), application.bot)
-        except Exception:  # malformed JSON or not an Update: nothing to queue
+            body = await read_capped(request, UPDATE_MAX, budget)
+        except TooLarge:
+            log.warning("refused an oversized webhook body")
+            return too_large()
+        except Refused as exc:
+            return refused(exc)
+        try:
+            update = Update.de_json(json.loads(body), application.bot)
+        except (Exception, RecursionError):  # malformed JSON (deeply nested too) or not an Update
             return PlainTextResponse("bad request", status_code=400)
+        if not application.running:  # the stop began while the body came: deliver it again later
+            return PlainTextResponse("stopping", status_code=503)
         await application.update_queue.put(update)
         return PlainTextResponse("ok")
 

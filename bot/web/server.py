@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from typing import Any
 
 from hypercorn.asyncio import serve
@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.jobs import CallbackAnswer, JobService
 from bot.media.hosting import LocalHost
-from bot.runtime.tasks import TaskSet
+from bot.runtime.tasks import Closed, TaskSet
 
 CALLBACK_PATH = "/acedata"
 
@@ -49,20 +49,70 @@ class TooLarge(Exception):
     """The request body is over its route's cap (answered 413, the rest never read)."""
 
 
-async def read_capped(request: Request, limit: int) -> bytes:
+class Refused(Exception):
+    """A body not read at all: the server's budget for bodies in flight is spent (503), this
+    client already has `PER_CLIENT` bodies in flight (429), or it came too slowly (408)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+BODY_BUDGET = 32 << 20  # bytes of request bodies being read at once, server-wide
+PER_CLIENT = 4  # bodies one client address may send at once
+BODY_DEADLINE = 10.0  # seconds a whole body may take (a slow sender is cut off, not waited for)
+
+
+class BodyBudget:
+    """What the server lets clients send at once: a body reserves its cap (or its declared size)
+    before a byte is read, so a thousand concurrent uploads cannot grow memory past the budget."""
+
+    def __init__(self, budget: int = BODY_BUDGET, per_client: int = PER_CLIENT) -> None:
+        self._left = budget
+        self._per_client = per_client
+        self._clients: dict[str, int] = {}
+
+    @contextlib.contextmanager
+    def reserve(self, client: str, size: int) -> Iterator[None]:
+        if self._clients.get(client, 0) >= self._per_client:
+            raise Refused(429)
+        if size > self._left:
+            raise Refused(503)
+        self._left -= size
+        self._clients[client] = self._clients.get(client, 0) + 1
+        try:
+            yield
+        finally:
+            self._left += size
+            self._clients[client] -= 1
+            if not self._clients[client]:
+                del self._clients[client]
+
+
+async def read_capped(
+    request: Request, limit: int, budget: BodyBudget | None = None, deadline: float = BODY_DEADLINE
+) -> bytes:
     """The request body, read only while it stays within `limit` bytes: a declared
     Content-Length over it is refused before reading anything, a body that grows past it
-    is refused as soon as it does, and nothing past the cap is buffered."""
+    is refused as soon as it does, and nothing past the cap is buffered. With a `budget`, the
+    body first reserves its room (else `Refused`), and it must arrive within `BODY_DEADLINE`."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise TooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge
-        chunks.append(chunk)
+    size_needed = int(declared) if declared is not None else limit
+    client = request.client.host if request.client is not None else "?"
+    with budget.reserve(client, size_needed) if budget is not None else contextlib.nullcontext():
+        try:
+            async with asyncio.timeout(deadline):
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise TooLarge
+                    chunks.append(chunk)
+        except TimeoutError:
+            raise Refused(408) from None
     return b"".join(chunks)
 
 
@@ -70,7 +120,12 @@ def too_large() -> Response:
     return PlainTextResponse("request body too large", status_code=413, headers={"Connection": "close"})
 
 
-def callback_route(jobs: JobService) -> Route:
+def refused(exc: Refused) -> Response:
+    text = {408: "request body too slow", 429: "too many requests from you", 503: "busy, try again"}[exc.status]
+    return PlainTextResponse(text, status_code=exc.status, headers={"Connection": "close", "Retry-After": "1"})
+
+
+def callback_route(jobs: JobService, budget: BodyBudget | None = None) -> Route:
     """AceData POSTs results to `{PUBLIC_URL}/acedata/<per-job secret>`; anything else is 404.
     The secret is checked before the body is read, and the body is capped."""
 
@@ -79,11 +134,16 @@ def callback_route(jobs: JobService) -> Route:
         if not await jobs.expects_callback(secret):
             return PlainTextResponse("not found", status_code=404)
         try:
-            body = await read_capped(request, CALLBACK_BODY_MAX)
+            body = await read_capped(request, CALLBACK_BODY_MAX, budget)
         except TooLarge:
             log.warning("refused an oversized callback body")
             return too_large()
-        answer = await jobs.on_callback(secret, body)
+        except Refused as exc:
+            return refused(exc)
+        try:
+            answer = await jobs.on_callback(secret, body)
+        except Closed:  # stopping: AceData sends it again, or the next start follows the task
+            return PlainTextResponse("stopping", status_code=503)
         text = {CallbackAnswer.OK: "ok", CallbackAnswer.UNREADABLE: "unreadable body"}.get(answer, "not found")
         return PlainTextResponse(text, status_code=int(answer))
 

@@ -21,7 +21,7 @@ import httpx
 from bot.core.callbacks import PickerAction, PickerTap
 from bot.core.domain import Button, Image, Picker, PickerState, Refused, Requester, Wishes
 from bot.core.prompt import clean_text
-from bot.features.regions.mask import mask_base64, mask_from_drawing, overlay_jpeg
+from bot.features.regions.mask import BadDrawing, mask_base64, mask_from_drawing, overlay_jpeg
 from bot.features.regions.pickers import Answer, Outcome, Pickers, toggled
 from bot.features.regions.pictures import PictureCache
 from bot.jobs import AS_USUAL, REGION_ACTION, Display, JobService
@@ -32,6 +32,7 @@ from bot.store import Store, new_key
 
 log = logging.getLogger(__name__)
 Overlay = Callable[[bytes, Iterable[int]], bytes]  # the picture with its grid drawn, as JPEG
+BAD_MASKS = 5  # refused paintings (empty, unreadable, of the wrong size) before a picker closes
 
 
 class RegionService:
@@ -57,6 +58,7 @@ class RegionService:
         self._jobs = jobs
         self._display = display
         self._tasks = TaskSet()
+        self._bad_masks: dict[str, int] = {}  # picker key → paintings refused so far
 
     def start(self) -> None:
         self._tasks.spawn(self._expire_forever(), name="picker-expiry")
@@ -132,14 +134,29 @@ class RegionService:
             if image is None:
                 return Outcome(Answer.CLOSED)
             width, height = await self._pictures.full_size(image)
-            mask = await asyncio.to_thread(mask_from_drawing, drawing, width, height)
+            try:
+                mask = await asyncio.to_thread(mask_from_drawing, drawing, width, height)
+            except BadDrawing:
+                await self._bad_mask(picker)
+                raise
             if mask is None:
+                await self._bad_mask(picker)
                 return Outcome(Answer.EMPTY)
             if prompt and clean_text(prompt):
                 picker = replace(picker, prompt=clean_text(prompt)[:1000])
             return await self._start(picker, image, mask, user, "private", wishes, painted=True)
 
     # internals
+
+    async def _bad_mask(self, picker: Picker) -> None:
+        """Each refused painting costs a decode: after `BAD_MASKS` of them the picker closes."""
+        count = self._bad_masks[picker.key] = self._bad_masks.get(picker.key, 0) + 1
+        while len(self._bad_masks) > 1000:
+            self._bad_masks.pop(next(iter(self._bad_masks)))
+        if count >= BAD_MASKS and await self._pickers.close(picker, PickerState.CANCELLED):
+            log.warning("region picker %s closed after %d refused paintings", picker.key, count)
+            self._bad_masks.pop(picker.key, None)
+            self._tasks.spawn(self._redraw(replace(picker, state=PickerState.CANCELLED)), name=f"picker-{picker.key}")
 
     async def _submit(self, picker: Picker, user: Requester, chat_type: str, wishes: Wishes) -> Outcome:
         if not picker.cells:

@@ -12,6 +12,7 @@ from telegram import Message, Update, User
 
 from bot.core.domain import Refusal, Refused, Requester
 from bot.core.profile import Profile
+from bot.core.prompt import clean_text
 from bot.render import replies
 from bot.runtime import metrics
 from bot.telegram.context import BotContext, TelegramServices
@@ -45,7 +46,8 @@ async def who(services: TelegramServices, user: User | None) -> tuple[Requester,
     """The person behind an update, with their language (/settings, else Telegram's) and profile."""
     if user is None:
         return Requester(0, "", lang=services.core.profiles.default_lang), await services.core.profiles.get(0)
-    name = user.first_name or user.username or ""  # shown as "someone" in the reader's language
+    # Shown in captions and replies: no bidi overrides or invisible marks ("someone" when empty).
+    name = clean_text(user.first_name or user.username or "")
     return await services.core.profiles.requester(user.id, name, user.username, user.language_code)
 
 

@@ -11,6 +11,7 @@ import time
 from urllib.parse import parse_qsl
 
 from bot.core.domain import Requester
+from bot.core.prompt import clean_text
 from bot.i18n import language_of
 
 INIT_DATA_MAX_AGE = 3600.0
@@ -38,9 +39,9 @@ def check_init_data(init_data: str, bot_token: str, *, now: float | None = None)
     if not hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace")):
         raise InitDataError("bad signature")
     try:
-        auth_date = float(fields["auth_date"])
+        auth_date = int(fields["auth_date"])  # "nan" or "1e99" are not a time
         user = json.loads(fields["user"])
-        requester = Requester(int(user["id"]), str(user.get("first_name") or ""), user.get("username"),
+        requester = Requester(int(user["id"]), clean_text(str(user.get("first_name") or "")), user.get("username"),
                               language_of(user.get("language_code")))  # fmt: skip
     except (KeyError, ValueError, TypeError) as exc:
         raise InitDataError("incomplete init data") from exc

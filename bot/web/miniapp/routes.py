@@ -25,9 +25,10 @@ from bot.features.regions import Answer, RegionService
 from bot.features.regions.mask import BadDrawing
 from bot.i18n import language_of
 from bot.render import replies
+from bot.runtime.tasks import Closed
 from bot.web.miniapp.initdata import InitDataError, check_init_data
 from bot.web.miniapp.page import closed_page, region_page
-from bot.web.server import TooLarge, read_capped
+from bot.web.server import BodyBudget, Refused, TooLarge, read_capped
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,18 @@ def _visitor_language(request: Request) -> str:
     return language_of(first)
 
 
-def webapp_routes(regions: RegionService, profiles: Profiles, bot_token: str) -> list[Route]:
+def _sign_in(request: Request) -> str:
+    """The Mini App's signed `initData`, sent as `Authorization: tma <initData>` (Telegram's Mini App
+    convention) or `X-Telegram-Init-Data`: checked before a byte of the body is read."""
+    given = request.headers.get("authorization", "")
+    if given[:4].lower() == "tma ":
+        return given[4:].strip()
+    return request.headers.get("x-telegram-init-data", "")
+
+
+def webapp_routes(
+    regions: RegionService, profiles: Profiles, bot_token: str, budget: BodyBudget | None = None
+) -> list[Route]:
     async def show(request: Request, key: str, action: str) -> Response:
         """The page for picker `key`; it posts the painting to `action`, relative to the page's own
         address, so a PUBLIC_URL with a path behind a proxy keeps working."""
@@ -78,20 +90,26 @@ def webapp_routes(regions: RegionService, profiles: Profiles, bot_token: str) ->
         return await show(request, key, f"{WEBAPP_PATH.rsplit('/', 1)[-1]}/{key}")  # /…/webapp/region → region/<key>
 
     async def submit(request: Request) -> Response:
-        if await regions.page_data(request.path_params["key"]) is None:  # before reading a byte
+        found = await regions.page_data(request.path_params["key"])
+        if found is None:  # before reading a byte
             return _refused("closed", 404)
-        try:
-            body = json.loads(await read_capped(request, MAX_BODY_BYTES))
-            if not isinstance(body, dict):
-                raise ValueError("not an object")
-            user = check_init_data(str(body.get("init_data", "")), bot_token)
-            drawing = base64.b64decode(str(body.get("mask", "")).split(",", 1)[-1], validate=True)
+        try:  # who is asking, before reading a byte of the painting
+            user = check_init_data(_sign_in(request), bot_token)
         except InitDataError as exc:
             log.warning("Mini App request refused: %s", exc)
             return _refused(exc.reason, 403)
+        if user.user_id != found[0].owner.user_id:
+            return _refused("not_yours", 403)
+        try:
+            body = json.loads(await read_capped(request, MAX_BODY_BYTES, budget))
+            if not isinstance(body, dict):
+                raise ValueError("not an object")
+            drawing = base64.b64decode(str(body.get("mask", "")).split(",", 1)[-1], validate=True)
         except TooLarge:
             return _refused("too_large", 413)
-        except (ValueError, AttributeError, binascii.Error):
+        except Refused as exc:
+            return _refused("busy", exc.status)
+        except (ValueError, AttributeError, binascii.Error, RecursionError):
             return _refused("bad_drawing", 400)
         if not drawing:
             return _refused("bad_drawing", 400)
@@ -100,6 +118,8 @@ def webapp_routes(regions: RegionService, profiles: Profiles, bot_token: str) ->
         user = replace(user, lang=profile.lang or user.lang)
         try:
             outcome = await regions.submit_drawing(request.path_params["key"], user, drawing, prompt, profile.wishes)
+        except Closed:  # the bot is stopping: the page says to try again in a moment
+            return _refused("busy", 503)
         except BadDrawing as exc:
             log.info("Mini App drawing refused: %s", exc)
             return _refused("bad_drawing", 400)
