@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     metrics: bool = True  # record the Prometheus series (served at /metrics by the web server)
     metrics_token: SecretStr | None = None  # /metrics wants `Authorization: Bearer <token>` when set
     shutdown_timeout_seconds: float = Field(20.0, gt=0, le=600)  # a SIGTERM ends the process within this
+    suggestion_job_weight: int = Field(1, ge=0, le=100)  # a /describe or /shorten against daily limits
     allow_private_urls: bool = False  # callbacks' pictures may be http or on private addresses (tests)
     job_timeout_minutes: float = Field(10.0, gt=0, le=24 * 60)
     user_max_active_jobs: int = Field(10, ge=0, le=10_000)

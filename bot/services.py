@@ -163,7 +163,7 @@ async def build_services(
     metrics.JOBS_QUEUED.set_function(lambda: jobs.counts()[0])
     metrics.JOBS_RUNNING.set_function(lambda: jobs.counts()[1])
     metrics.LOOP_STALL.set_function(lambda: loopwatch.longest_ms / 1000)
-    suggestions = Suggestions(store, client, pictures, chat, jobs, access, alerts)
+    suggestions = Suggestions(store, client, pictures, chat, jobs, access, alerts, settings.suggestion_job_weight)
     stack.push_async_callback(suggestions.aclose)
     settings_panels = SettingsPanels(store, profiles, chat)
     stack.push_async_callback(settings_panels.aclose)

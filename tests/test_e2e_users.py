@@ -165,3 +165,18 @@ def test_notify_me_when_done_sends_the_result_anew(
     tg.wait_for(lambda: (GROUP["id"], progress.message_id) in tg.deleted_messages, timeout=10)
     tg.press(GROUP, BOB, result.message_id, data_of(result, "U2"))
     finished(tg, reply_to(tg, GROUP["id"], result.message_id))
+
+
+def test_describe_and_shorten_count_against_the_daily_limit(
+    tg: FakeTelegram, ace: FakeAceData, make_bot: Callable[..., BotProcess]
+) -> None:
+    """Each is a paid call upstream: with a limit of 2, two /shorten use the day up."""
+    make_bot(DAILY_LIMIT_PER_USER="2").start()
+    private = FakeTelegram.private(ANN)
+    for n in range(2):
+        done = reply_to(tg, private["id"], tg.user_message(private, ANN, f"/shorten a long prompt number {n} here"))
+        _edited(tg, done, lambda m: bool(m.buttons()))
+    third = reply_to(tg, private["id"], tg.user_message(private, ANN, "/shorten one more long prompt")).text or ""
+    assert "daily limit of 2 is used up" in third and len(ace.shorten_calls) == 2
+    fox = reply_to(tg, private["id"], tg.user_message(private, ANN, "/imagine a fox")).text or ""
+    assert "daily limit of 2 is used up" in fox and not imagine_requests(ace, "generate")

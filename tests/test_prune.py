@@ -33,3 +33,12 @@ async def test_prune_drops_only_what_nothing_needs(store: Store, wall_clock: Wal
     assert kept is not None and kept.mask == "bWFzaw==", "a failed job keeps it for Retry"
     assert await store.hosted_url("old") is None and await store.hosted_url("live")
     assert await store.album(1, "g") == ()
+
+
+async def test_chats_without_jobs_are_forgotten(store: Store, wall_clock: WallClock) -> None:
+    await store.usage.remember_chat(-100, "Foxes")
+    await store.usage.remember_chat(-200, "Owls")
+    await store.create_job(Job(id=0, chat_id=-100, chat_type="group", requester=Requester(1, "A"), prompt="p",
+                               upstream_prompt="p"))  # fmt: skip
+    await store.prune(wall_clock.now)
+    assert [c for c in (-100, -200) if await store.usage.chat_title(c)] == [-100]

@@ -44,7 +44,9 @@ class Suggestions:
         jobs: JobService,
         access: Access | None = None,
         alerts: Alerts | None = None,
+        weight: int = 1,
     ) -> None:
+        self._weight = weight  # what one counts against daily limits (SUGGESTION_JOB_WEIGHT; 0: free)
         self._store = store
         self._client = client
         self._pictures = pictures
@@ -114,6 +116,9 @@ class Suggestions:
             spec = tool_failed(kind, owner, Msg("fail.internal").text(owner.lang))
         else:
             metrics.job_finished(kind, "done")
+            if self._weight:  # a paid call: in the usage ledger (failed ones, like failed jobs, are not)
+                await self._store.usage.record_suggestion(kind.value, panel.chat_id, owner.user_id, owner.first_name,
+                                                          self._weight)  # fmt: skip
             await self._store.panels.placed(panel.key, message_id, tuple(prompts))
             spec = suggestions(kind, panel.key, owner, prompts)
         self._display.show(panel.chat_id, message_id, spec)

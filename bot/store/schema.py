@@ -184,4 +184,8 @@ MIGRATIONS: Sequence[str] = (
     CREATE INDEX pickers_open ON pickers(state, touched_at);
     CREATE INDEX pickers_owner ON pickers(image_id, owner_id, chat_id);
     """,
+    # 9: what a row counts against daily limits (a /describe or /shorten: SUGGESTION_JOB_WEIGHT)
+    """
+    ALTER TABLE jobs ADD COLUMN weight INTEGER NOT NULL DEFAULT 1;
+    """,
 )

@@ -60,10 +60,25 @@ class UsageTable(Tables):
         job was never sent)."""
         column, value = ("user_id", user_id) if user_id is not None else ("chat_id", chat_id)
         row = await self._one(
-            f"SELECT COUNT(*) FROM jobs WHERE {column} = ? AND created_at >= ? AND state NOT IN ('failed', 'interrupted', 'cancelled')",
+            f"SELECT COALESCE(SUM(weight), 0) FROM jobs WHERE {column} = ? AND created_at >= ?"
+            " AND state NOT IN ('failed', 'interrupted', 'cancelled')",
             (value, since),
         )
         return int(row[0]) if row else 0
+
+    async def record_suggestion(self, action: str, chat_id: int, user_id: int, first_name: str, weight: int) -> None:
+        """A paid /describe or /shorten in the usage ledger: counted against daily limits with its
+        weight and shown by /stats. A finished row: no job runs for it (resume never sees it)."""
+        now = self._clock()
+        await self._write(
+            "INSERT INTO jobs (chat_id, chat_type, user_id, first_name, prompt, action, state, weight, created_at,"
+            " updated_at, finished_at) VALUES (?, ?, ?, ?, '', ?, 'done', ?, ?, ?, ?)",
+            (chat_id, "group" if chat_id < 0 else "private", user_id, first_name, action, weight, now, now, now),
+        )
+
+    async def chat_title(self, chat_id: int) -> str | None:
+        row = await self._one("SELECT title FROM chats WHERE chat_id = ?", (chat_id,))
+        return str(row[0]) if row else None
 
     async def remember_chat(self, chat_id: int, title: str) -> None:
         await self._write("INSERT OR REPLACE INTO chats (chat_id, title) VALUES (?, ?)", (chat_id, title))
