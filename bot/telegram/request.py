@@ -19,7 +19,7 @@ def method_label(url: str) -> str:
     """The Bot API method a URL calls (a word); every file download is "file" (its path names a
     file, and the URL holds the token): a label of a small, fixed set."""
     last = url.rsplit("/", 1)[-1]
-    if "/file/bot" in url:
+    if "/file/" in url:
         return "file"
     return last if re.fullmatch(r"[A-Za-z]{1,40}", last) else "other"
 

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from telegram import Update
 
 from bot.telegram.context import BotApplication
-from bot.web.server import BodyBudget, Refused, TooLarge, read_capped, refused, too_large
+from bot.web.server import BodyBudget, body_or_answer
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -29,13 +29,9 @@ def webhook_route(application: BotApplication, path: str, secret: str, budget: B
             return PlainTextResponse("forbidden", status_code=403)
         if not application.running:  # stopping: Telegram delivers it again (to us later, or elsewhere)
             return PlainTextResponse("stopping", status_code=503)
-        try:
-            body = await read_capped(request, UPDATE_MAX, budget)
-        except TooLarge:
-            log.warning("refused an oversized webhook body")
-            return too_large()
-        except Refused as exc:
-            return refused(exc)
+        body = await body_or_answer(request, UPDATE_MAX, budget, "webhook")
+        if isinstance(body, Response):
+            return body
         try:
             update = Update.de_json(json.loads(body), application.bot)
         except (Exception, RecursionError):  # malformed JSON (deeply nested too) or not an Update

@@ -116,6 +116,17 @@ async def read_capped(
     return b"".join(chunks)
 
 
+async def body_or_answer(request: Request, limit: int, budget: BodyBudget | None, what: str) -> bytes | Response:
+    """The body (see `read_capped`), or the answer that refuses it: 413, 408, 429 or 503."""
+    try:
+        return await read_capped(request, limit, budget)
+    except TooLarge:
+        log.warning("refused an oversized %s body", what)
+        return too_large()
+    except Refused as exc:
+        return refused(exc)
+
+
 def too_large() -> Response:
     return PlainTextResponse("request body too large", status_code=413, headers={"Connection": "close"})
 
@@ -133,13 +144,9 @@ def callback_route(jobs: JobService, budget: BodyBudget | None = None) -> Route:
         secret = request.path_params["secret"]
         if not await jobs.expects_callback(secret):
             return PlainTextResponse("not found", status_code=404)
-        try:
-            body = await read_capped(request, CALLBACK_BODY_MAX, budget)
-        except TooLarge:
-            log.warning("refused an oversized callback body")
-            return too_large()
-        except Refused as exc:
-            return refused(exc)
+        body = await body_or_answer(request, CALLBACK_BODY_MAX, budget, "callback")
+        if isinstance(body, Response):
+            return body
         try:
             answer = await jobs.on_callback(secret, body)
         except Closed:  # stopping: AceData sends it again, or the next start follows the task
