@@ -44,7 +44,7 @@ def _refused(code: str, status: int, message: str | None = None) -> JSONResponse
     body: dict[str, object] = {"ok": False, "error": code}
     if message:
         body["message"] = message
-    headers = {**_HEADERS, "Connection": "close"} if status == 413 else _HEADERS  # the rest is unread
+    headers = {**_HEADERS, "Connection": "close"}  # a refused body may be unread: it is not waited for
     return JSONResponse(body, status_code=status, headers=headers)
 
 
