@@ -80,6 +80,11 @@ def test_drawings_of_the_wrong_shape_or_over_budget_are_refused_before_decoding(
     with pytest.raises(BadDrawing, match="unreadable"):
         mask_from_drawing(b"\x89PNG\r\n\x1a\nnot really", 1030, 771)
     assert mask_from_drawing(_drawing((412, 308), (0, 0, 50, 50)), 1030, 771) is not None, "any scale"
+    huge = io.BytesIO()
+    Image.new("RGBA", (4096, 4096), (0, 0, 0, 0)).save(huge, "PNG", optimize=True)
+    with pytest.raises(BadDrawing, match="far larger"):  # 63 KB that would decode to 64 MB: refused unread
+        mask_from_drawing(huge.getvalue(), 1024, 1024)
+    assert mask_from_drawing(_drawing((2048, 1536), (0, 0, 50, 50)), 1030, 771) is not None, "a dense screen's canvas"
 
 
 def test_drawing_becomes_a_full_size_mask() -> None:

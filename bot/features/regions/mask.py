@@ -80,6 +80,7 @@ class BadDrawing(ValueError):
 
 
 DRAWING_PIXELS_MAX = 4096 * 4096  # a phone or desktop screen's worth, many times over
+DRAWING_SCALE_MAX = 2  # a drawing is at most twice the picture's full size a side (a dense screen's canvas)
 
 
 def mask_from_drawing(drawing: bytes, width: int, height: int) -> str | None:
@@ -93,6 +94,8 @@ def mask_from_drawing(drawing: bytes, width: int, height: int) -> str | None:
             w, h = source.size
             if w * h > DRAWING_PIXELS_MAX or w < 1 or h < 1:
                 raise BadDrawing(f"a {w}x{h} drawing is over the budget")
+            if w > DRAWING_SCALE_MAX * width or h > DRAWING_SCALE_MAX * height:
+                raise BadDrawing(f"a {w}x{h} drawing is far larger than the {width}x{height} picture")
             if abs(w / h - width / height) > 0.02 * (width / height) + 2 / min(w, h):
                 raise BadDrawing(f"a {w}x{h} drawing does not have the picture's shape ({width}x{height})")
             source.load()
