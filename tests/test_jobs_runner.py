@@ -9,8 +9,8 @@ import dataclasses
 import json
 from pathlib import Path
 
-from bot.core.domain import JobState, Refusal, Refused, Requester
-from bot.jobs import CallbackAnswer, JobService
+from bot.core.domain import Job, JobState, Refusal, Refused, Requester
+from bot.jobs import CallbackAnswer, JobConfig, JobService
 from bot.jobs.failures import DEADLINE
 from bot.store import Store
 from tests.jobs_kit import ANN, FAST, Notes, Upstream, ended, imagine, line, running, until
@@ -144,18 +144,29 @@ async def test_a_broken_stream_whose_task_never_ends_meets_the_deadline(tmp_path
         assert [b.action for b in view.buttons] == ["retry"]
 
 
-async def test_a_callback_reporting_failure_ends_the_job(tmp_path: Path) -> None:
+def _callback_mode() -> tuple[Upstream, str, JobConfig]:
+    """AceData answering with a task id at once, the results to come by callback."""
     upstream = Upstream()
     task_id = upstream.task({"prompt": "a fox"}, finished=False)
     upstream.answers = [(200, {"success": True, "task_id": task_id})]
-    config = dataclasses.replace(FAST, callback_base="https://bot.test/acedata", poll_interval=30)
+    return upstream, task_id, dataclasses.replace(FAST, callback_base="https://bot.test/acedata", poll_interval=30)
+
+
+async def _submitted_with_callback(service: JobService, store: Store, upstream: Upstream) -> tuple[Job, str]:
+    """A job submitted in callback mode, once its task id is stored, and its callback secret."""
+    job = await imagine(service)
+    await until(lambda: upstream.submits)
+    secret = str(upstream.submits[0]["callback_url"]).rsplit("/", 1)[1]
+    while (current := await store.get_job(job.id)) is not None and current.task_id is None:
+        await asyncio.sleep(0.01)
+    return job, secret
+
+
+async def test_a_callback_reporting_failure_ends_the_job(tmp_path: Path) -> None:
+    upstream, task_id, config = _callback_mode()
     async with running(tmp_path, upstream, config) as (service, store, _):
-        job = await imagine(service)
-        await until(lambda: upstream.submits)
-        secret = upstream.submits[0]["callback_url"].rsplit("/", 1)[1]
+        job, secret = await _submitted_with_callback(service, store, upstream)
         failure = {"success": False, "task_id": task_id, "error": {"code": "forbidden", "message": "nsfw"}}
-        while (current := await store.get_job(job.id)) is not None and current.task_id is None:
-            await asyncio.sleep(0.01)
         assert await service.on_callback(secret, json.dumps(failure).encode()) is CallbackAnswer.OK
         failed = await ended(store, job.id)
         assert failed.state is JobState.FAILED and "moderation" in (failed.error or "")
@@ -164,16 +175,9 @@ async def test_a_callback_reporting_failure_ends_the_job(tmp_path: Path) -> None
 async def test_a_callback_may_only_name_public_https_pictures(tmp_path: Path) -> None:
     """A callback carries a per-job secret, but whoever holds it must not make the bot fetch or
     show an internal address: only https on a public host finishes the job."""
-    upstream = Upstream()
-    task_id = upstream.task({"prompt": "a fox"}, finished=False)
-    upstream.answers = [(200, {"success": True, "task_id": task_id})]
-    config = dataclasses.replace(FAST, callback_base="https://bot.test/acedata", poll_interval=30)
+    upstream, task_id, config = _callback_mode()
     async with running(tmp_path, upstream, config) as (service, store, _):
-        job = await imagine(service)
-        await until(lambda: upstream.submits)
-        secret = upstream.submits[0]["callback_url"].rsplit("/", 1)[1]
-        while (current := await store.get_job(job.id)) is not None and current.task_id is None:
-            await asyncio.sleep(0.01)
+        job, secret = await _submitted_with_callback(service, store, upstream)
         for url in ("http://cdn.test/a.png", "https://127.0.0.1/a.png", "https://10.0.0.5/a.png",
                     "https://localhost/a.png", "https://[::1]/a.png", "file:///etc/passwd"):  # fmt: skip
             body = {**line(task_id, 100), "image_url": url, "raw_image_url": None}

@@ -112,7 +112,7 @@ class Results:
         now = self._clock()
         await self.save(job, state=JobState.DONE, progress=100, result_image_id=image.image_id, finished_at=now,
                         **shown)  # fmt: skip
-        metrics.job_finished(_kind(job), "done", seconds=now - job.created_at if job.created_at else None)
+        metrics.job_finished(job_kind(job), "done", seconds=now - job.created_at if job.created_at else None)
         log.info("job %s done", job.id)
         self._messages.forget(job.id)
 
@@ -140,7 +140,7 @@ class Results:
         if not await self._store.end_unless_cancelled(job.id, state=state, error=error, reason=failure.reason,
                                                       finished_at=self._clock()):  # fmt: skip
             return
-        metrics.job_finished(_kind(job), state.value, failure.reason)
+        metrics.job_finished(job_kind(job), state.value, failure.reason)
         job = replace(job, state=state, error=error)
         await self.show_end(job, retry=failure.retryable)
 
@@ -159,5 +159,6 @@ class Results:
             await self._store.move_job_message(job.id, message_id)
 
 
-def _kind(job: Job) -> str:
+def job_kind(job: Job) -> str:
+    """The job's kind in the metrics (imagine, blend, upscale, vary, region, …)."""
     return metrics.kind_of(job.action, pictures=len(job.sources))

@@ -28,7 +28,7 @@ from bot.jobs.follow import Follower
 from bot.jobs.messages import Messages
 from bot.jobs.ports import Admission, Alarms, CallbackAnswer, JobConfig, Notifier, PictureHost
 from bot.jobs.queue import JobQueue
-from bot.jobs.results import Results
+from bot.jobs.results import Results, job_kind
 from bot.jobs.runner import Runner
 from bot.jobs.tracking import TaskPoller
 from bot.runtime import metrics
@@ -188,7 +188,7 @@ class JobService:
             cancelled = latest is not None and latest.state is JobState.CANCELLED
             return Cancelled.ALREADY if cancelled else Cancelled.TOO_LATE
         self._queue.remove(job_id)
-        metrics.job_finished(metrics.kind_of(job.action, pictures=len(job.sources)), "cancelled")
+        metrics.job_finished(job_kind(job), "cancelled")
         log.info("job %s cancelled by its owner", job_id)
         ended = replace(job, state=JobState.CANCELLED)
         self._tasks.spawn(self._results.show_end(ended), name=f"cancelled-{job_id}")
@@ -252,7 +252,7 @@ class JobService:
 
     def _admitted(self, job: Job) -> None:
         """Queue the job at once (it may be submitted before its message is out), and announce it."""
-        metrics.job_started(metrics.kind_of(job.action, pictures=len(job.sources)))
+        metrics.job_started(job_kind(job))
         busy = self._queue.busy
         self._queue.put(job)
         self._messages.announce(job, self._queue.position_of(job.id) if busy else None)
