@@ -10,6 +10,7 @@ import resource
 import secrets
 import sys
 from typing import TextIO
+from urllib.parse import urlsplit
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter.retry_after as a timedelta, PTB's future default
 
@@ -66,6 +67,12 @@ def secrets_of(settings: Settings) -> list[str]:
     for secret in (settings.telegram_webhook_secret, settings.metrics_token):
         if secret is not None:
             hidden.append(secret.get_secret_value())
+    if settings.database_url is not None:  # the whole URL, and its password on its own
+        url = settings.database_url.get_secret_value()
+        hidden.append(url)
+        password = urlsplit(url).password
+        if password:
+            hidden.append(password)
     return hidden
 
 
@@ -80,7 +87,7 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     handler.addFilter(logcontext.ContextFilter())
     logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
     # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
-    for noisy in ("httpx", "httpcore", "hpack", "aiosqlite"):
+    for noisy in ("httpx", "httpcore", "hpack", "aiosqlite", "psycopg"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -6,7 +6,9 @@ maps 1:1 to an upper-case environment variable of the same name.
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +29,10 @@ class Settings(BaseSettings):
     acedata_platform_url: str = "https://platform.acedata.cloud"
     acedata_platform_token: SecretStr | None = None
     database_path: Path = Path("data/bot.sqlite3")
+    # Several replicas share one PostgreSQL database (see the README's "Running several replicas").
+    database_url: SecretStr | None = None  # postgresql://user:pass@host:5432/db; SQLite at DATABASE_PATH when unset
+    replica_id: str | None = None  # this replica's name in the log (default: host:pid)
+    job_lease_seconds: float = Field(30.0, ge=3, le=600)  # a dead replica's jobs are taken over after this
     acedata_max_concurrency: int = Field(5, ge=1, le=1000)
     acedata_submit_interval: float = Field(1.0, ge=0, le=60)
     acedata_busy_backoff: float = Field(5.0, ge=0, le=600)
@@ -160,11 +166,29 @@ class Settings(BaseSettings):
             raise ValueError("may only contain A-Z, a-z, 0-9, _ and - (1 to 256 characters)")
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not re.match(r"postgres(ql)?://", value.get_secret_value()):
+            raise ValueError("must start with postgresql:// (or postgres://)")
+        return value
+
     @model_validator(mode="after")
     def _callback_needs_public_url(self) -> Settings:
         if self.acedata_callback and not self.public_url:
             raise ValueError("ACEDATA_CALLBACK=true needs PUBLIC_URL (AceData must reach the bot)")
+        if self.database_url and self.telegram_webhook_url and not self.telegram_webhook_secret:
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET must be set when DATABASE_URL and TELEGRAM_WEBHOOK_URL are: every replica"
+                " needs the same one"
+            )
         return self
+
+    @property
+    def replica_name(self) -> str:
+        return self.replica_id or f"{socket.gethostname()}:{os.getpid()}"
 
     @property
     def web_server_needed(self) -> bool:

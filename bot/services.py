@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
@@ -102,8 +103,13 @@ async def build_services(
     Each part's closing is pushed onto `stack` as it is built, so the stack, unwound by its owner,
     stops them in reverse: the features and jobs first, then the chat's sender (pending final
     states go out), then the web server, then the clients and the database."""
-    store = await Store.open(settings.database_path)
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    store = await Store.open(settings.database_path, url=url)
     stack.push_async_callback(store.close)
+    # Each process's own owner token: a restarted replica (same REPLICA_ID) holds nothing of its last run.
+    store.owner = f"{settings.replica_name}#{secrets.token_hex(2)}"
+    log.info("replica %s on %s (schema %d)", store.owner, "PostgreSQL" if store.shared else "SQLite",
+             await store.schema_version())  # fmt: skip
     await store.prune(time.time())
     http = AsyncClient(limits=httpx.Limits(max_connections=None, max_keepalive_connections=50))
     stack.push_async_callback(http.aclose)
@@ -189,6 +195,7 @@ def _job_config(settings: Settings, callback_base: str | None) -> JobConfig:
         poll_interval_max=max(15.0, settings.acedata_poll_seconds),
         callback_base=callback_base,
         allow_private_urls=settings.allow_private_urls,
+        lease=settings.job_lease_seconds,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,9 @@ from tests.jobs_kit import Notes, Upstream, running
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-_PREFIXES = ("TELEGRAM_", "ACEDATA_", "DATABASE_", "LOG_", "PUBLIC_", "HTTP_", "MEDIA_", "PROGRESS_", "JOB_", "QUEUE_",
+pytest_plugins = ["tests.postgres"]  # postgres_server, pg_url: a throwaway PostgreSQL server
+
+_PREFIXES = ("TELEGRAM_", "ACEDATA_", "DATABASE_", "REPLICA_", "LOG_", "PUBLIC_", "HTTP_", "MEDIA_", "PROGRESS_", "JOB_", "QUEUE_",
              "ALBUM_", "USER_")
 
 
@@ -54,6 +56,26 @@ async def store(tmp_path: Path, wall_clock: WallClock) -> AsyncIterator[Store]:
         yield opened
     finally:
         await opened.close()
+
+
+OpenStore = Callable[..., "Awaitable[Store]"]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[OpenStore]:
+    """Opens stores on one database of this test's, SQLite or PostgreSQL (the test runs on both):
+    each call is another connection to the same database (another replica); all are closed."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    opened: list[Store] = []
+
+    async def open_one(**kwargs: object) -> Store:
+        store = await Store.open(tmp_path / "bot.sqlite3", url=url, **kwargs)  # type: ignore[arg-type]
+        opened.append(store)
+        return store
+
+    yield open_one
+    for store in opened:
+        await store.close()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 
 from bot.core.domain import Image, Job, JobState, Requester
 from bot.store import MIGRATIONS, Store
+from tests.conftest import OpenStore
 
 
 def _job(**extra: object) -> Job:
@@ -23,8 +24,8 @@ async def test_schema_is_created_and_versioned(tmp_path: Path) -> None:
     await store.close()
 
 
-async def test_jobs_round_trip_and_unfinished(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "db")
+async def test_jobs_round_trip_and_unfinished(open_store: OpenStore) -> None:
+    store = await open_store()
     first = await store.create_job(_job())
     second = await store.create_job(_job(button_key="k1"))
     await store.update_job(first.id, state=JobState.DONE, progress=100)
@@ -36,8 +37,8 @@ async def test_jobs_round_trip_and_unfinished(tmp_path: Path) -> None:
     await store.close()
 
 
-async def test_buttons_are_created_once_and_marked(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "db")
+async def test_buttons_are_created_once_and_marked(open_store: OpenStore) -> None:
+    store = await open_store()
     await store.save_image(Image("img1", "t", "https://x/1.png", actions=("upscale1", "reroll")))
     buttons = await store.create_buttons("img1", ["upscale1", "reroll"], chat_id=-1, message_id=9, owner_id=5)
     assert [b.action for b in buttons] == ["upscale1", "reroll"]
@@ -52,8 +53,8 @@ async def test_buttons_are_created_once_and_marked(tmp_path: Path) -> None:
     await store.close()
 
 
-async def test_updates_are_seen_once(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "db")
+async def test_updates_are_seen_once(open_store: OpenStore) -> None:
+    store = await open_store()
     assert await store.first_sighting(10)
     assert not await store.first_sighting(10)
     await store.close()

@@ -66,21 +66,28 @@ async def test_a_body_over_the_budget_is_not_read_and_a_slow_one_is_cut_off() ->
 
 async def test_the_webhook_caps_bodies_and_refuses_nested_json() -> None:
     queued: list[Any] = []
-    application = SimpleNamespace(running=True, bot=None, update_queue=SimpleNamespace(put=_put(queued)))
-    route = webhook_route(application, "/hook", "s3cret", BodyBudget())  # type: ignore[arg-type]
+    application = SimpleNamespace(running=True, bot=None)
+    intake = SimpleNamespace(closing=False, receive=_put(queued))
+    route = webhook_route(application, intake, "/hook", "s3cret", BodyBudget())  # type: ignore[arg-type]
     app = Starlette(routes=[route])
     headers = {SECRET_HEADER: "s3cret"}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bot.test") as http:
         assert (await http.post("/hook", content=b"[" * 2_000_000, headers=headers)).status_code == 413
         assert (await http.post("/hook", content=b"[" * 100_000, headers=headers)).status_code == 400
         assert (await http.post("/hook", content=json.dumps({"x": 1}), headers={SECRET_HEADER: "no"})).status_code == 403
-        application.running = False
+        for not_an_update in ({"x": 1}, {"update_id": "7"}, {"update_id": True}, [1]):
+            assert (await http.post("/hook", content=json.dumps(not_an_update), headers=headers)).status_code == 400
+        assert (await http.post("/hook", content=json.dumps({"update_id": 7}), headers=headers)).status_code == 200
+        intake.closing = True
+        assert (await http.post("/hook", content=json.dumps({"update_id": 8}), headers=headers)).status_code == 503
+        intake.closing, application.running = False, False
         assert (await http.post("/hook", content=b"{}", headers=headers)).status_code == 503, "stopping"
-    assert queued == []
+    assert queued == [{"update_id": 7}]
 
 
 def _put(queued: list[Any]) -> Any:
-    async def put(update: Any) -> None:
+    async def put(update: Any) -> bool:
         queued.append(update)
+        return True
 
     return put

@@ -75,6 +75,7 @@ class JobConfig:
     position_refresh: float = 1.0
     callback_base: str | None = None  # {PUBLIC_URL}/acedata when AceData callbacks are on
     allow_private_urls: bool = False  # callbacks' result URLs may be http or private (the test fakes)
+    lease: float = 30.0  # a replica's hold on its jobs (shared database): taken over after this
     # The wall clock of deadlines and of the started/finished stamps kept with jobs (they outlive a
     # restart, so they are wall-clock times); tests hand in one that follows a fake event-loop clock.
     clock: Callable[[], float] = time.time

@@ -16,6 +16,7 @@ from typing import Protocol
 from bot.core.domain import Job, JobView
 from bot.jobs.ports import JobConfig
 from bot.runtime.tasks import TaskSet
+from bot.store import LeaseLost
 
 log = logging.getLogger(__name__)
 
@@ -132,9 +133,14 @@ class JobQueue:
                 await run(job)
             except asyncio.CancelledError:
                 raise
+            except LeaseLost as exc:  # another replica runs it now: nothing more to do here
+                log.warning("job %s: %s; this replica stops working on it", job.id, exc)
             except Exception:
                 log.exception("job %s crashed", job.id)
-                await crashed(job)
+                try:
+                    await crashed(job)
+                except Exception:  # e.g. its lease is lost too: the worker itself must live on
+                    log.exception("job %s: could not end it after its crash", job.id)
             finally:
                 self._running -= 1
 

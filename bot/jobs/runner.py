@@ -10,6 +10,7 @@ import logging
 import random
 import secrets
 from dataclasses import replace
+from typing import Any
 
 from bot.core.domain import Job, JobState, JobView
 from bot.core.prompt import clean_text, needs_translation, split_prompt
@@ -25,6 +26,7 @@ from bot.imagine import (
 )
 from bot.jobs.failures import BUSY_FAILURE, DEADLINE, Failure, explain, upstream_detail
 from bot.jobs.follow import Follower, request_for
+from bot.jobs.leases import SharedSubmits
 from bot.jobs.messages import Messages
 from bot.jobs.ports import Alarms, JobConfig, PictureHost
 from bot.jobs.queue import JobQueue
@@ -48,8 +50,10 @@ class Runner:
         config: JobConfig,
         pictures: PictureHost | None,
         alerts: Alarms | None = None,
+        submits: SharedSubmits | None = None,
     ) -> None:
         self._store = store
+        self._submits = submits  # the account's slots and pace across replicas (shared database)
         self._alerts = alerts
         self._client = client
         self._messages = messages
@@ -82,9 +86,8 @@ class Runner:
                 return
         if job.translate and job.upstream_prompt and needs_translation(split_prompt(job.upstream_prompt)[1]):
             job = await self._translated(job)  # the words (--parameters may hold CJK: `--no 狗`)
-        await self._queue.gate()
         changes = {"attempts": job.attempts + 1, "started_at": self._config.clock(), "trace_id": None}
-        if not await self._store.claim_for_submit(job.id, **changes):
+        if not await self._claim(job.id, changes):
             log.info("job %s was cancelled before its submit", job.id)
             return
         job = replace(job, state=JobState.SUBMITTING, **changes)  # type: ignore[arg-type]
@@ -114,6 +117,12 @@ class Runner:
             await self._results.fail(job, explain(exc, job.links), cause=exc)
         except TimeoutError:
             await self._results.fail(job, DEADLINE)
+
+    async def _claim(self, job_id: int, changes: dict[str, Any]) -> bool:
+        if self._submits is not None:
+            return await self._submits.claim(job_id, changes)
+        await self._queue.gate()
+        return await self._store.claim_for_submit(job_id, **changes)
 
     def _upstream(self, *, ok: bool) -> None:
         if self._alerts is not None:

@@ -12,6 +12,7 @@ back is looked for upstream until its deadline, and only then offered a Retry (`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
 import re
@@ -25,6 +26,7 @@ from bot.core.urls import public_https
 from bot.imagine import ImagineClient, ImagineResult
 from bot.jobs.failures import INTERNAL
 from bot.jobs.follow import Follower
+from bot.jobs.leases import Leases, SharedSubmits
 from bot.jobs.messages import Messages
 from bot.jobs.ports import Admission, Alarms, CallbackAnswer, JobConfig, Notifier, PictureHost
 from bot.jobs.queue import JobQueue
@@ -37,6 +39,7 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 AS_USUAL = Wishes()
+ADMIT_LOCK = 0x6D6A6164  # the database-wide lock of admissions ("mjad")
 
 
 class Cancelled(enum.Enum):
@@ -68,20 +71,35 @@ class JobService:
         self._results = Results(store, notifier, self._messages, self._tasks, alerts, config.clock)
         self._poller = TaskPoller(client, self._tasks)
         self._follower = Follower(store, client, self._messages, self._results, self._poller, config)
+        submits = (
+            SharedSubmits(store, concurrency=config.concurrency, interval=config.submit_interval)
+            if store.shared else None
+        )  # fmt: skip
         self._runner = Runner(
-            store, client, self._messages, self._queue, self._results, self._follower, config, pictures, alerts
-        )
-        # Held while checking a user's limit and recording their job, so both happen as one step.
-        self.admitting = asyncio.Lock()
+            store, client, self._messages, self._queue, self._results, self._follower, config, pictures, alerts,
+            submits,
+        )  # fmt: skip
+        store.lease = config.lease
+        self._leases = Leases(store, self._adopt, lease=config.lease)
+
+    def _admitting(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Held while checking a user's limit and recording their job, so both happen as one step
+        (on every replica: a database-wide lock when the database is shared)."""
+        return self._store.db.exclusive(ADMIT_LOCK)
 
     async def start(self) -> None:
-        """Resume what the last run left unfinished, then start the workers."""
-        await self._resume()
+        """Resume what the last run left unfinished, then start the workers (and, with a shared
+        database, keep this replica's leases and take over those of replicas that died)."""
+        await self._adopt(await self._leases.claim_at_start())
         self._queue.start(self._runner.run, crashed=lambda job: self._results.fail(job, INTERNAL))
+        if self._store.shared:
+            self._tasks.spawn(self._leases.keep_forever(), name="job-leases")
 
     async def stop(self) -> None:
-        """Stop all work; state is in SQLite, so the next start resumes it."""
+        """Stop all work; state is in the database, so the next start (or another replica) resumes it."""
         await self._tasks.close()
+        if self._store.shared:
+            await self._leases.release()
 
     async def _admit(self, requester: Requester, chat_id: int) -> Refused | None:
         """The one admission check every new job passes (with `admitting` held, so that the
@@ -102,7 +120,7 @@ class JobService:
         """Queue a generation; `pictures` (and URLs typed first) make an image prompt or a blend.
         The prompt's own --fast/--relax/--turbo wins over the person's speed."""
         sources = pictures + tuple(Picture(url=url) for url in prompt.image_urls)
-        async with self.admitting:
+        async with self._admitting():
             if (refused := await self._admit(requester, chat_id)) is not None:
                 return refused
             job = await self._store.create_job(
@@ -131,7 +149,7 @@ class JobService:
     ) -> Job | Refused:
         """Queue `action` on a finished image (a button, or a submitted region picker); whoever
         asked owns the job. A button's action runs once at a time (BUSY while it runs)."""
-        async with self.admitting:
+        async with self._admitting():
             if button_key is not None and await self._store.active_job_for_button(button_key) is not None:
                 return Refused(Refusal.BUSY)
             if (refused := await self._admit(requester, chat_id)) is not None:
@@ -152,7 +170,7 @@ class JobService:
     async def retry(self, job_id: int, requester: Requester, wishes: Wishes = AS_USUAL) -> Job | Refused:
         """The same request again, on the same message, as a new job of whoever tapped Retry
         (admitted like any other); BUSY unless the job has failed."""
-        async with self.admitting:  # read, check and hand the message over as one step
+        async with self._admitting():  # read, check and hand the message over as one step
             failed = await self._store.get_job(job_id)
             if failed is None or failed.state not in {JobState.FAILED, JobState.INTERRUPTED}:
                 return Refused(Refusal.BUSY)
@@ -257,12 +275,13 @@ class JobService:
         self._queue.put(job)
         self._messages.announce(job, self._queue.position_of(job.id) if busy else None)
 
-    async def _resume(self) -> None:
-        """Pick up what the last run left: running tasks are asked about in batches first (jobs
-        that finished meanwhile end at once), the rest go back in the queue."""
-        jobs = await self._store.unfinished_jobs()
+    async def _adopt(self, jobs: list[Job]) -> None:
+        """Pick up jobs a run left unfinished (this process's last run, or a replica that died):
+        running tasks are asked about in batches first (jobs that finished meanwhile end at once),
+        the rest go back in the queue."""
         if jobs:
-            log.info("resuming %d unfinished jobs", len(jobs))
+            log.info("replica %s resumes %d unfinished jobs: %s", self._store.owner, len(jobs),
+                     ", ".join(str(job.id) for job in jobs[:50]))  # fmt: skip
         known = [job.task_id for job in jobs if job.task_id]
         records = await asyncio.gather(*(self._poller.poll(task_id) for task_id in known))
         outcomes = {

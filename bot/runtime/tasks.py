@@ -46,6 +46,9 @@ class TaskSet:
     def __len__(self) -> int:
         return len(self._tasks)
 
+    def tasks(self) -> list[asyncio.Task[Any]]:
+        return list(self._tasks)
+
     async def close(self) -> None:
         """Cancel every task still running and wait until all have ended. If the closer itself is
         cancelled meanwhile, that cancellation goes on (it is not swallowed)."""

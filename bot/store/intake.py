@@ -4,14 +4,14 @@ photos of an album being gathered, and users' pictures already hosted (hosted on
 from __future__ import annotations
 
 from bot.core.domain import Picture
-from bot.store.tables import Tables
+from bot.store.tables import Tables, upsert
 
 
 class IntakeTables(Tables):
     async def first_sighting(self, update_id: int) -> bool:
         """Record an update id; False when it was handled before (Telegram redelivers after a crash)."""
-        _, count = await self._write(
-            "INSERT OR IGNORE INTO seen_updates (update_id, seen_at) VALUES (?, ?)", (update_id, self._clock())
+        count = await self._write(
+            "INSERT INTO seen_updates (update_id, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING", (update_id, self._clock())
         )
         return count == 1
 
@@ -22,18 +22,17 @@ class IntakeTables(Tables):
         return str(row[0]) if row else None
 
     async def save_hosted(self, file_key: str, url: str, expires_at: float) -> None:
-        await self._run(
-            "INSERT OR REPLACE INTO hosted (file_key, url, expires_at) VALUES (?, ?, ?)",
-            (file_key, url, expires_at),
+        await self._batch(
+            (upsert("hosted", ("file_key", "url", "expires_at"), ("file_key",)), (file_key, url, expires_at)),
+            ("DELETE FROM hosted WHERE expires_at < ?", (self._clock(),)),
         )
-        await self._write("DELETE FROM hosted WHERE expires_at < ?", (self._clock(),))
 
     async def remember_album_item(
         self, chat_id: int, media_group_id: str, message_id: int, picture: Picture
     ) -> None:
         await self._write(
-            "INSERT OR REPLACE INTO album_items (chat_id, media_group_id, message_id, file_id, file_unique_id,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            upsert("album_items", ("chat_id", "media_group_id", "message_id", "file_id", "file_unique_id",
+                                   "created_at"), ("chat_id", "message_id")),
             (chat_id, media_group_id, message_id, picture.file_id, picture.file_unique_id or "", self._clock()),
         )
 

@@ -48,7 +48,7 @@ class PickerTable(Tables):
     async def save(self, picker: Picker) -> bool:
         """Store a change of an open picker (its cells, prompt, or the state it closes into); False
         when it was closed meanwhile (nothing is reopened). Its message is `attach`'s and `detach`'s."""
-        _, changed = await self._write(
+        changed = await self._write(
             "UPDATE pickers SET cells = ?, prompt = ?, state = ?, touched_at = ? WHERE key = ? AND state = 'open'",
             (cells_text(picker.cells), picker.prompt, picker.state, self._clock(), picker.key),
         )
@@ -60,7 +60,7 @@ class PickerTable(Tables):
 
     async def attach(self, key: str, message_id: int) -> bool:
         """The open picker's message is this one now; False when it closed (or has one) meanwhile."""
-        _, changed = await self._write(
+        changed = await self._write(
             "UPDATE pickers SET message_id = ?, touched_at = ? WHERE key = ? AND state = 'open' AND message_id IS NULL",
             (message_id, self._clock(), key),
         )
@@ -69,14 +69,14 @@ class PickerTable(Tables):
     async def detach(self, key: str, message_id: int) -> bool:
         """Take an open picker off its message (to post it again): True for exactly one caller;
         taps on the old message find no picker from here on."""
-        _, changed = await self._write(
+        changed = await self._write(
             "UPDATE pickers SET message_id = NULL WHERE key = ? AND message_id = ? AND state = 'open'", (key, message_id)
         )
         return changed > 0
 
     async def close_if_open(self, key: str, state: str) -> bool:
         """Close a picker that is still open (expired, replaced); False when it was closed meanwhile."""
-        _, changed = await self._write(
+        changed = await self._write(
             "UPDATE pickers SET state = ?, touched_at = ? WHERE key = ? AND state = 'open'", (state, self._clock(), key)
         )
         return changed > 0

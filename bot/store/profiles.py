@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.store.tables import Tables
+from bot.store.tables import Tables, upsert
 
 _BOOLEANS = ("raw", "translate", "notify")
 
@@ -24,7 +24,6 @@ class ProfileTable(Tables):
         names = list(fields)
         values = [int(v) if k in _BOOLEANS else v for k, v in fields.items()]
         await self._write(
-            f"INSERT OR REPLACE INTO profiles (user_id, {', '.join(names)}, updated_at)"
-            f" VALUES (?, {', '.join('?' * len(names))}, ?)",
+            upsert("profiles", ("user_id", *names, "updated_at"), ("user_id",)),
             [user_id, *values, self._clock()],
         )

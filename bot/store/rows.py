@@ -6,9 +6,8 @@ import json
 import secrets
 from dataclasses import asdict
 
-import aiosqlite
-
 from bot.core.domain import Button, Image, Job, JobState, Picker, PickerState, Picture, Requester
+from bot.store.db import Row
 
 JOB_COLUMNS = (
     "chat_id", "chat_type", "user_id", "first_name", "username", "prompt", "upstream_prompt", "action",
@@ -26,7 +25,7 @@ def new_key() -> str:
     return secrets.token_urlsafe(8)
 
 
-def job_from(row: aiosqlite.Row) -> Job:
+def job_from(row: Row) -> Job:
     return Job(
         id=row["id"],
         chat_id=row["chat_id"],
@@ -59,7 +58,7 @@ def job_from(row: aiosqlite.Row) -> Job:
     )
 
 
-def picker_from(row: aiosqlite.Row) -> Picker:
+def picker_from(row: Row) -> Picker:
     cells = frozenset(int(c) for c in row["cells"].split(",") if c)
     return Picker(
         key=row["key"], chat_id=row["chat_id"], message_id=row["message_id"], reply_to=row["reply_to"],
@@ -81,7 +80,7 @@ def pictures_json(pictures: tuple[Picture, ...]) -> str | None:
     return json.dumps([asdict(p) for p in pictures]) if pictures else None
 
 
-def image_from(row: aiosqlite.Row) -> Image:
+def image_from(row: Row) -> Image:
     return Image(
         image_id=row["image_id"],
         task_id=row["task_id"],
@@ -100,7 +99,7 @@ def image_from(row: aiosqlite.Row) -> Image:
     )
 
 
-def button_from(row: aiosqlite.Row) -> Button:
+def button_from(row: Row) -> Button:
     return Button(
         row["key"], row["image_id"], row["action"], row["chat_id"], row["message_id"], bool(row["pressed"]),
         row["job_id"],

@@ -188,4 +188,38 @@ MIGRATIONS: Sequence[str] = (
     """
     ALTER TABLE jobs ADD COLUMN weight INTEGER NOT NULL DEFAULT 1;
     """,
+    # 10: several replicas on one database: job leases, updates kept until handled, shared pacing,
+    # hosted pictures and albums that any replica can finish
+    """
+    ALTER TABLE jobs ADD COLUMN owner TEXT;
+    ALTER TABLE jobs ADD COLUMN lease_until REAL NOT NULL DEFAULT 0;
+    CREATE INDEX jobs_owner ON jobs(owner);
+    CREATE TABLE updates (
+        update_id INTEGER PRIMARY KEY,
+        body TEXT NOT NULL,
+        claimed_by TEXT,
+        claimed_until REAL NOT NULL,
+        done INTEGER NOT NULL DEFAULT 0,
+        received_at REAL NOT NULL
+    );
+    CREATE INDEX updates_open ON updates(done, claimed_until);
+    CREATE TABLE pacing (
+        key TEXT PRIMARY KEY,
+        tat REAL NOT NULL
+    );
+    CREATE TABLE media (
+        name TEXT PRIMARY KEY,
+        mime TEXT NOT NULL,
+        data BLOB NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    ALTER TABLE album_items ADD COLUMN message TEXT;
+    CREATE TABLE albums (
+        chat_id INTEGER NOT NULL,
+        media_group_id TEXT NOT NULL,
+        taken_by TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (chat_id, media_group_id)
+    );
+    """,
 )

@@ -1,24 +1,25 @@
-"""SQLite persistence (aiosqlite): jobs, finished images, button keys, seen updates.
-
-One connection in WAL mode; the schema version lives in `PRAGMA user_version` and
-`schema.MIGRATIONS` brings any older file up to date. Row ↔ domain conversion is in `rows.py`.
+"""Persistence: jobs, finished images, button keys, seen updates; SQLite by default, PostgreSQL
+with `DATABASE_URL` (`db.py` is the seam). `schema.MIGRATIONS` brings any older database up to date.
+Row ↔ domain conversion is in `rows.py`.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
 from bot.core.domain import Button, Image, Job, JobState
+from bot.store.db import Database, open_database
 from bot.store.intake import IntakeTables
 from bot.store.panels import PanelTable
 from bot.store.pickers import PickerTable
 from bot.store.profiles import ProfileTable
+from bot.store.replicas import LeaseLost, ReplicaTables
 from bot.store.rows import (
     FINISHED,
     IN_PROGRESS,
@@ -30,32 +31,53 @@ from bot.store.rows import (
     pictures_json,
 )
 from bot.store.schema import MIGRATIONS
+from bot.store.tables import upsert
 from bot.store.usage import UsageTable
+
+IMAGE_COLUMNS = (
+    "image_id", "task_id", "job_id", "chat_id", "message_id", "prompt", "image_url", "image_width", "image_height",
+    "raw_image_url", "raw_image_width", "raw_image_height", "is_grid", "actions", "created_at", "lang",
+)  # fmt: skip
+SAVE_IMAGE = upsert("images", IMAGE_COLUMNS, ("image_id",))
 
 
 class Store(IntakeTables):
     """All SQL of the job flow lives here (the operator's records are `usage.py`'s). Methods
-    commit on their own; one connection serialises writers."""
+    commit on their own."""
 
-    def __init__(self, db: aiosqlite.Connection, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
         super().__init__(db, clock)
+        # Who holds the jobs this process creates or claims, and for how long a lease lasts; with a
+        # shared database the job writes are fenced (`LeaseLost` once another replica holds it).
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.lease = 30.0
+        self.replicas = ReplicaTables(db, clock)
         self.usage = UsageTable(db, clock)
         self.profiles = ProfileTable(db, clock)
         self.panels = PanelTable(db, clock)
         self.pickers = PickerTable(db, clock)
 
     @classmethod
-    async def open(cls, path: Path | str, clock: Callable[[], float] = time.time) -> Store:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path)
-        db.row_factory = aiosqlite.Row
-        await (await db.execute("PRAGMA journal_mode=WAL")).close()
-        await (await db.execute("PRAGMA synchronous=NORMAL")).close()
-        await (await db.execute("PRAGMA foreign_keys=ON")).close()
-        store = cls(db, clock)
-        await store._migrate()
-        return store
+    async def open(
+        cls, path: Path | str, clock: Callable[[], float] = time.time, *, url: str | None = None
+    ) -> Store:
+        """PostgreSQL at `url` when given, else SQLite at `path`; migrated before it is returned."""
+        db = await open_database(url, path)
+        try:
+            await db.migrate(MIGRATIONS)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, clock)
+
+    @property
+    def shared(self) -> bool:
+        """Other processes (replicas) use this database too."""
+        return self._db.shared
+
+    @property
+    def db(self) -> Database:
+        return self._db
 
     async def close(self) -> None:
         await self._db.close()
@@ -68,15 +90,7 @@ class Store(IntakeTables):
             return False
 
     async def schema_version(self) -> int:
-        row = await self._one("PRAGMA user_version")
-        return int(row[0]) if row else 0
-
-    async def _migrate(self) -> None:
-        version = await self.schema_version()
-        if version > len(MIGRATIONS):
-            raise RuntimeError(f"database schema {version} is newer than this bot ({len(MIGRATIONS)})")
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            await self._db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
+        return await self._db.version()
 
     # jobs
 
@@ -85,12 +99,13 @@ class Store(IntakeTables):
         now = self._clock()
         values = self._job_values(job)
         values["state"] = str(job.state)
+        values["owner"], values["lease_until"] = self.owner, now + self.lease
         columns = ", ".join([*values, "created_at", "updated_at"])
         marks = ", ".join("?" * (len(values) + 2))
-        row_id, _ = await self._write(
-            f"INSERT INTO jobs ({columns}) VALUES ({marks})", [*values.values(), now, now]
+        rows = await self._returning(
+            f"INSERT INTO jobs ({columns}) VALUES ({marks}) RETURNING id", [*values.values(), now, now]
         )
-        created = await self.get_job(int(row_id or 0))
+        created = await self.get_job(int(rows[0][0]))
         assert created is not None
         return created
 
@@ -115,10 +130,21 @@ class Store(IntakeTables):
             raise ValueError(f"not job columns: {sorted(unknown)}")
         fields = {k: (str(v) if isinstance(v, JobState) else v) for k, v in fields.items()}
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        await self._write(
-            f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ?",
-            [*fields.values(), self._clock(), job_id],
+        await self._fenced(
+            job_id, f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ?", [*fields.values(), self._clock(), job_id]
         )
+
+    async def _fenced(self, job_id: int, sql: str, params: list[Any]) -> bool:
+        """A write to a job this replica runs: only while it holds the job's lease (shared
+        database); True when a row changed."""
+        if not self.shared:
+            return await self._write(sql, params) == 1
+        if await self._write(f"{sql} AND owner = ?", [*params, self.owner]) == 1:
+            return True
+        row = await self._one("SELECT owner FROM jobs WHERE id = ?", (job_id,))
+        if row is not None and row[0] != self.owner:
+            raise LeaseLost(job_id, row[0])
+        return False
 
     async def get_job(self, job_id: int) -> Job | None:
         row = await self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
@@ -130,7 +156,7 @@ class Store(IntakeTables):
 
     async def release_message(self, job_id: int) -> bool:
         """Hand a failed job's message over to its retry, once: False when already handed over."""
-        _, changed = await self._write(
+        changed = await self._write(
             "UPDATE jobs SET message_id = NULL WHERE id = ? AND message_id IS NOT NULL", (job_id,)
         )
         return changed == 1
@@ -163,7 +189,7 @@ class Store(IntakeTables):
 
     async def cancel_job(self, job_id: int) -> bool:
         """QUEUED → CANCELLED, only if it is still queued (never submitted): True when it was."""
-        _, changed = await self._write(
+        changed = await self._write(
             "UPDATE jobs SET state = 'cancelled', reason = 'cancelled', finished_at = ?, updated_at = ?"
             " WHERE id = ? AND state = 'queued'",
             (self._clock(), self._clock(), job_id),
@@ -176,22 +202,22 @@ class Store(IntakeTables):
             raise ValueError(f"not job columns: {sorted(set(fields) - UPDATABLE)}")
         fields = {k: (str(v) if isinstance(v, JobState) else v) for k, v in fields.items()}
         assignments = "".join(f", {name} = ?" for name in fields)
-        _, changed = await self._write(
+        return await self._fenced(
+            job_id,
             f"UPDATE jobs SET updated_at = ?{assignments} WHERE id = ? AND state != 'cancelled'",
             [self._clock(), *fields.values(), job_id],
         )
-        return changed == 1
 
     async def claim_for_submit(self, job_id: int, **fields: Any) -> bool:
         """QUEUED → SUBMITTING with `fields`, unless it was cancelled meanwhile: True when claimed."""
         if set(fields) - UPDATABLE:
             raise ValueError(f"not job columns: {sorted(set(fields) - UPDATABLE)}")
         assignments = "".join(f", {name} = ?" for name in fields)
-        _, changed = await self._write(
+        return await self._fenced(
+            job_id,
             f"UPDATE jobs SET state = 'submitting'{assignments}, updated_at = ? WHERE id = ? AND state = 'queued'",
             [*fields.values(), self._clock(), job_id],
         )
-        return changed == 1
 
     async def active_job_for_button(self, key: str) -> Job | None:
         row = await self._one(
@@ -204,9 +230,7 @@ class Store(IntakeTables):
 
     async def save_image(self, image: Image, job_id: int | None = None) -> None:
         await self._write(
-            """INSERT OR REPLACE INTO images (image_id, task_id, job_id, chat_id, message_id, prompt, image_url,
-                   image_width, image_height, raw_image_url, raw_image_width, raw_image_height, is_grid, actions,
-                   created_at, lang) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            SAVE_IMAGE,
             (
                 image.image_id, image.task_id, job_id, image.chat_id, image.message_id, image.prompt,
                 image.image_url, image.image_width, image.image_height, image.raw_image_url,
@@ -231,13 +255,11 @@ class Store(IntakeTables):
             (new_key(), image_id, action, chat_id, message_id, owner_id, i, now)
             for i, action in enumerate(actions)
         ]
-        async with self._db.executemany(
+        await self._db.many(
             "INSERT INTO buttons (key, image_id, action, chat_id, message_id, owner_id, position, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
-        ):
-            pass
-        await self._db.commit()
+        )
         return tuple(Button(r[0], image_id, r[2], chat_id, message_id) for r in rows)
 
     async def retry_button(self, job: Job) -> Button:
@@ -296,15 +318,19 @@ class Store(IntakeTables):
             ("DELETE FROM panels WHERE created_at < ?", (now - 30 * 86400,)),
             ("DELETE FROM chats WHERE chat_id NOT IN (SELECT chat_id FROM jobs)", ()),  # no job: no report
         ):
-            touched += (await self._write(sql, params))[1]
+            touched += await self._write(sql, params)
         return touched
 
     async def move_job_message(self, job_id: int, message_id: int) -> None:
         """A job's end was sent as a new message: the job and its Retry button live there now."""
-        await self._run("UPDATE jobs SET message_id = ? WHERE id = ?", (message_id, job_id))
-        await self._write("UPDATE buttons SET message_id = ? WHERE job_id = ?", (message_id, job_id))
+        await self._batch(
+            ("UPDATE jobs SET message_id = ? WHERE id = ?", (message_id, job_id)),
+            ("UPDATE buttons SET message_id = ? WHERE job_id = ?", (message_id, job_id)),
+        )
 
     async def move_result(self, image_id: str, message_id: int) -> None:
         """The result was re-sent as a new message: its buttons now live there."""
-        await self._run("UPDATE images SET message_id = ? WHERE image_id = ?", (message_id, image_id))
-        await self._write("UPDATE buttons SET message_id = ? WHERE image_id = ?", (message_id, image_id))
+        await self._batch(
+            ("UPDATE images SET message_id = ? WHERE image_id = ?", (message_id, image_id)),
+            ("UPDATE buttons SET message_id = ? WHERE image_id = ?", (message_id, image_id)),
+        )

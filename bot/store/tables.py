@@ -1,38 +1,40 @@
-"""The SQL helpers every table class shares: one statement at a time on one connection."""
+"""The SQL helpers every table class shares, over either database (`db.py`)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import aiosqlite
+from bot.store.db import Database, Params, Row
 
 
 class Tables:
-    def __init__(self, db: aiosqlite.Connection, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
         self._db = db
         self._clock = clock  # the wall clock of every stamp the store writes (tests may move it)
 
-    async def _one(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self._db.execute(sql, params) as cursor:
-            row: aiosqlite.Row | None = await cursor.fetchone()
-            return row
+    async def _one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        return await self._db.one(sql, params)
 
-    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        return await self._db.all(sql, params)
 
-    async def _write(self, sql: str, params: Iterable[Any] = ()) -> tuple[int | None, int]:
-        """One statement in its own transaction."""
-        result = await self._run(sql, params)
-        await self._db.commit()
-        return result
+    async def _write(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """One statement in its own transaction; returns the rows it changed."""
+        return await self._db.execute(sql, params)
 
-    async def _run(self, sql: str, params: Iterable[Any] = ()) -> tuple[int | None, int]:
-        """Execute one statement; returns (lastrowid, rowcount). The cursor is closed on
-        aiosqlite's thread: a cursor freed on the event-loop thread resets its (cached) statement
-        while that thread may be running the same statement for another caller, which fails with
-        `sqlite3.InterfaceError: bad parameter or other API misuse`."""
-        async with self._db.execute(sql, params) as cursor:
-            return cursor.lastrowid, cursor.rowcount
+    async def _returning(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        return await self._db.returning(sql, params)
+
+    async def _batch(self, *statements: tuple[str, Params]) -> None:
+        await self._db.batch(statements)
+
+
+def upsert(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+    """INSERT a row, or replace the columns of the one with the same `key` (both databases)."""
+    changes = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {changes}"
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.store.rows import FINISHED, IN_PROGRESS
-from bot.store.tables import Tables
+from bot.store.tables import Tables, upsert
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class UsageTable(Tables):
             await self._write("DELETE FROM access WHERE target = ?", (target,))
             return
         await self._write(
-            "INSERT OR REPLACE INTO access (target, allowed, by_user, created_at) VALUES (?, ?, ?, ?)",
+            upsert("access", ("target", "allowed", "by_user", "created_at"), ("target",)),
             (target, int(allowed), by, self._clock()),
         )
 
@@ -48,7 +48,7 @@ class UsageTable(Tables):
         if limit is None:
             await self._write("DELETE FROM daily_limits WHERE user_id = ?", (user_id,))
             return
-        await self._write("INSERT OR REPLACE INTO daily_limits (user_id, daily) VALUES (?, ?)", (user_id, limit))
+        await self._write(upsert("daily_limits", ("user_id", "daily"), ("user_id",)), (user_id, limit))
 
     async def daily_limit_of(self, user_id: int) -> int | None:
         row = await self._one("SELECT daily FROM daily_limits WHERE user_id = ?", (user_id,))
@@ -81,7 +81,7 @@ class UsageTable(Tables):
         return str(row[0]) if row else None
 
     async def remember_chat(self, chat_id: int, title: str) -> None:
-        await self._write("INSERT OR REPLACE INTO chats (chat_id, title) VALUES (?, ?)", (chat_id, title))
+        await self._write(upsert("chats", ("chat_id", "title"), ("chat_id",)), (chat_id, title))
 
     async def since(self, since: float) -> list[UsageRow]:
         rows = await self._all(

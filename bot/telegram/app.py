@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import os
@@ -27,6 +28,7 @@ from bot.telegram.briefs import Briefs
 from bot.telegram.context import BotApplication, BotContext, TelegramServices
 from bot.telegram.files import telegram_fetch
 from bot.telegram.handlers import register
+from bot.telegram.intake import Intake, Poller
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.request import TelegramRequest
 from bot.telegram.sender import Limits
@@ -57,6 +59,7 @@ def build_application(settings: Settings) -> BotApplication:
         .get_updates_request(TelegramRequest(connection_pool_size=1))
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(64)
+        .updater(None)  # updates come through `Intake` (recorded first), from the webhook or `Poller`
         .build(),
     )
     register(application)
@@ -85,10 +88,13 @@ async def run(settings: Settings) -> None:
     try:
         await application.initialize()
         stack.push_async_callback(application.shutdown)
-        readiness = await start_services(application, settings, stack)
+        intake = Intake(application, lease=settings.job_lease_seconds)
+        readiness = await start_services(application, settings, stack, intake)
         await application.start()
         stack.push_async_callback(_stop_application, application)
-        await _start_updates(application, settings)
+        stack.push_async_callback(intake.aclose)  # first: no new updates; those in hand finish
+        intake.start()
+        await _start_updates(application, settings, intake, stack)
         # Everything built so far lives as long as the process: move it out of the collector's
         # sight, so a full collection walks only what jobs create (1,000 jobs: ~140 → ~50 ms).
         gc.collect()
@@ -107,15 +113,13 @@ async def run(settings: Settings) -> None:
 
 
 async def _stop_application(application: BotApplication) -> None:
-    """Intake first: no more updates (polling ends; the webhook answers 503), then the handlers
-    still running finish."""
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
     if application.running:
         await application.stop()
 
 
-async def _start_updates(application: BotApplication, settings: Settings) -> None:
+async def _start_updates(
+    application: BotApplication, settings: Settings, intake: Intake, stack: AsyncExitStack
+) -> None:
     if settings.telegram_webhook_url:
         services: TelegramServices = application.bot_data["services"]
         assert services.webhook_secret is not None
@@ -125,12 +129,22 @@ async def _start_updates(application: BotApplication, settings: Settings) -> Non
             allowed_updates=Update.ALL_TYPES,
         )
         return
-    assert application.updater is not None
-    # Unconfirmed updates (sent while the bot was down) are handled, not dropped.
-    await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    # Unconfirmed updates (sent while the bot was down) are handled, not dropped. With several
+    # replicas only the one holding the poller lock calls getUpdates.
+    await application.bot.delete_webhook(drop_pending_updates=False)
+    poller = asyncio.get_running_loop().create_task(Poller(application, intake).run(), name="poller")
+
+    async def stop_polling() -> None:
+        poller.cancel()
+        with contextlib.suppress(BaseException):
+            await poller
+
+    stack.push_async_callback(stop_polling)
 
 
-async def start_services(application: BotApplication, settings: Settings, stack: AsyncExitStack) -> Readiness:
+async def start_services(
+    application: BotApplication, settings: Settings, stack: AsyncExitStack, intake: Intake
+) -> Readiness:
     """Build the services once, resume unfinished work, start the web server if needed."""
     routes: list[BaseRoute] = []
     budget = BodyBudget()  # request bodies in flight, shared by every route that reads one
@@ -138,7 +152,8 @@ async def start_services(application: BotApplication, settings: Settings, stack:
     if settings.telegram_webhook_url:
         secret = settings.telegram_webhook_secret
         webhook_secret = secret.get_secret_value() if secret else secrets.token_urlsafe(32)
-        routes.append(webhook_route(application, urlsplit(settings.telegram_webhook_url).path, webhook_secret, budget))
+        path = urlsplit(settings.telegram_webhook_url).path
+        routes.append(webhook_route(application, intake, path, webhook_secret, budget))
     limits = Limits(
         chat_interval=settings.telegram_chat_interval, group_per_minute=settings.telegram_group_per_minute,
         global_per_second=settings.telegram_global_per_second, progress_interval=settings.progress_edit_interval,
@@ -152,6 +167,7 @@ async def start_services(application: BotApplication, settings: Settings, stack:
         budget=budget,
     )
     assert isinstance(notifier, TelegramNotifier)
+    intake.store = core.store
     wing = TelegramServices(core=core, notifier=notifier, albums=AlbumCollector(settings.album_wait_seconds),
                 briefs=Briefs(notifier, settings.group_reply_seconds), webhook_secret=webhook_secret)  # fmt: skip
     stack.push_async_callback(wing.briefs.aclose)

@@ -444,6 +444,7 @@ class FakeTelegram(FakeServer):
                         "make sure that only one bot instance is running",
                     )
                 batch = self._take_updates(offset, limit)
+                offset = None  # confirmed when the call came, as on Telegram: not again on wake-up
             remaining = deadline - time.monotonic()
             if batch or self._closing or remaining <= 0:
                 return batch

@@ -7,11 +7,9 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop
 
 from bot.i18n import html, language_of, text
 from bot.render import replies
-from bot.runtime import metrics
 from bot.telegram.context import BotContext
 from bot.telegram.handlers.common import who
 from bot.telegram.handlers.settings import SETTINGS_START, settings_from_link
@@ -66,11 +64,8 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 
 async def only_once(update: Update, context: BotContext) -> None:
-    """Telegram redelivers updates a crashed bot never confirmed; handle each one once."""
-    if not await context.services.core.store.first_sighting(update.update_id):
-        log.info("skipping update %s: handled before", update.update_id)
-        metrics.duplicate_update()
-        raise ApplicationHandlerStop
+    """Before any handler: the chat's title for reports. (A redelivered update never gets here:
+    `intake.py` handles each update id once.)"""
     chat = update.effective_chat
     if chat is not None and chat.title:
         await context.services.note_chat(chat.id, chat.title)
