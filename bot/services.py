@@ -29,7 +29,7 @@ from bot.features.settings import SettingsPanels
 from bot.features.suggestions import Suggestions
 from bot.imagine import ImagineClient
 from bot.jobs import Display, JobConfig, JobService, Notifier
-from bot.media.hosting import AceDataHost, Fetch, Host, LocalHost, MediaService
+from bot.media.hosting import AceDataHost, Fetch, Host, LocalHost, MediaService, SharedHost
 from bot.runtime import metrics
 from bot.runtime.httpclient import AsyncClient
 from bot.runtime.loopwatch import LoopWatch
@@ -93,7 +93,7 @@ async def build_services(
     settings: Settings,
     stack: AsyncExitStack,
     *,
-    make_chat: Callable[[httpx.AsyncClient], Chat],
+    make_chat: Callable[[httpx.AsyncClient, Store], Chat],
     fetch: Fetch,
     routes: list[BaseRoute],
     budget: BodyBudget | None = None,
@@ -128,13 +128,17 @@ async def build_services(
         platform_url=settings.acedata_platform_url, platform_token=settings.platform_token.get_secret_value(),
         stall_timeout=settings.acedata_stall_seconds,
     )  # fmt: skip
-    chat = make_chat(http)
+    chat = make_chat(http, store)
     stack.push_async_callback(chat.aclose)
     ttl = settings.media_ttl_hours * 3600
     routes = list(routes)
     background: list[Coroutine[Any, Any, None]] = []
     host: Host
-    if settings.public_url:
+    if settings.public_url and store.shared:  # any replica serves any picture: they live in the database
+        shared = SharedHost(store, settings.public_url, ttl)
+        host = shared
+        routes.append(media_route(shared))
+    elif settings.public_url:
         local = LocalHost(settings.media_dir, settings.public_url, ttl)
         host = local
         routes.append(media_route(local))

@@ -296,3 +296,17 @@ async def test_quiet_chats_are_forgotten_but_not_while_banned() -> None:
     await settle(600)
     assert all(c.at >= perform.bans[0][1] for c in perform.calls[1:] if c.chat_id == 1)
     await sender.aclose()
+
+
+async def test_closing_drops_pending_progress_but_sends_results() -> None:
+    """A stopping bot's jobs are resumed elsewhere: a progress edit it still held would land after
+    the other one's result and hide it, so only results (and new messages) go out at the close."""
+    perform = Recorder()
+    sender = Sender(REAL, perform)
+    sender.edit(1, 50, progress(1))
+    sender.edit(1, 60, progress(1))
+    await settle(2)
+    sender.edit(1, 50, progress(2))  # waits for the progress interval
+    sender.edit(1, 60, final("sixty done"))
+    await sender.aclose()
+    assert perform.bodies(50) == ["1%"] and perform.bodies(60) == ["1%", "sixty done"]

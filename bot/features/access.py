@@ -21,6 +21,8 @@ from bot.core.domain import Allowance, Refusal, Refused
 from bot.store import Store
 from bot.store.usage import AccessEntry
 
+SHARED_FRESH = 2.0
+
 
 class Access:
     def __init__(self, store: Store, config: AccessConfig, clock: Callable[[], float] = time.time) -> None:
@@ -28,6 +30,7 @@ class Access:
         self._config = config
         self._clock = clock
         self._entries: dict[int, bool] | None = None  # run-time /allow (True) and /deny (False)
+        self._loaded_at = 0.0
 
     @property
     def config(self) -> AccessConfig:
@@ -96,8 +99,12 @@ class Access:
     # run-time lists and limits (admins only; the handlers check that)
 
     async def _runtime(self) -> dict[int, bool]:
-        if self._entries is None:
+        """The run-time lists, read once (with replicas: again after `SHARED_FRESH` seconds, so an
+        /allow or /deny given to another replica counts here within that time)."""
+        stale = self._store.shared and time.monotonic() - self._loaded_at > SHARED_FRESH
+        if self._entries is None or stale:
             self._entries = {e.target: e.allowed for e in await self._store.usage.access_entries()}
+            self._loaded_at = time.monotonic()
         return self._entries
 
     async def allow(self, target: int, by: int) -> None:

@@ -16,15 +16,17 @@ _CACHED = 5000
 
 
 class Profiles:
-    """Read and change profiles; every read after the first comes from memory."""
+    """Read and change profiles; every read after the first comes from memory (with replicas, each
+    read asks the database: another replica may have changed the profile)."""
 
     def __init__(self, store: Store, default_lang: str = "en") -> None:
         self._store = store
         self.default_lang = default_lang if default_lang in LANGUAGES else "en"
         self._cache: OrderedDict[int, Profile] = OrderedDict()
+        self._cached = not store.shared
 
     async def get(self, user_id: int) -> Profile:
-        profile = self._cache.get(user_id)
+        profile = self._cache.get(user_id) if self._cached else None
         if profile is None:
             row = await self._store.profiles.get(user_id)
             profile = Profile(user_id, **row) if row else Profile(user_id)

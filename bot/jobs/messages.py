@@ -22,6 +22,7 @@ from bot.runtime.tasks import TaskSet
 from bot.store import Store
 
 log = logging.getLogger(__name__)
+SENT_GRACE = 2.0  # seconds a stopping bot waits for a first message already on its way
 
 
 class Messages:
@@ -49,8 +50,12 @@ class Messages:
     async def _send(self, job: Job, position: int | None) -> None:
         future = self._pending[job.id]
         message_id: int | None = None
+        creating = asyncio.ensure_future(self._notifier.create(JobView(job, position=position)))
         try:
-            message_id = await self._notifier.create(JobView(job, position=position))
+            message_id = await asyncio.shield(creating)
+        except asyncio.CancelledError:
+            await self._record_if_sent(job.id, creating)
+            raise
         except Exception:
             log.exception("could not send the first message of job %s", job.id)
         finally:
@@ -70,6 +75,17 @@ class Messages:
             self._known.pop(job.id, None)
         elif job.id not in self._ending and latest.state != shown:  # catch up
             self._notifier.update(JobView(replace(latest, message_id=message_id)))
+
+    async def _record_if_sent(self, job_id: int, creating: asyncio.Future[int]) -> None:
+        """Stopping while the first message is on its way: if it goes out now, keep its id with
+        the job, so that whoever resumes the job (this bot restarted, or another replica) edits
+        that message rather than leaving it behind and sending another."""
+        try:
+            async with asyncio.timeout(SENT_GRACE):
+                message_id = await creating
+            await self._store.first_message(job_id, message_id)
+        except BaseException:  # not sent in time (or not at all): the one who resumes sends it
+            creating.cancel()
 
     def fill(self, job: Job) -> Job:
         """The job with its message id if the message exists by now (never waits)."""

@@ -34,8 +34,13 @@ class JobQueue:
         config: JobConfig,
         tasks: TaskSet,
         still_queued: Callable[[int], Awaitable[bool]] | None = None,
+        cancelled_elsewhere: Callable[[list[int]], Awaitable[list[int]]] | None = None,
+        on_cancelled: Callable[[Job], None] | None = None,
     ) -> None:
         self._still_queued = still_queued  # a job backing off may be cancelled meanwhile
+        # With replicas: which waiting jobs their owners cancelled through another replica
+        self._cancelled_elsewhere = cancelled_elsewhere
+        self._on_cancelled = on_cancelled
         self._notifier = notifier
         self._config = config
         self._tasks = tasks
@@ -144,9 +149,25 @@ class JobQueue:
             finally:
                 self._running -= 1
 
+    async def _drop_cancelled(self) -> None:
+        if self._cancelled_elsewhere is None or not self._waiting:
+            return
+        try:
+            cancelled = await self._cancelled_elsewhere(list(self._waiting))
+        except Exception:
+            log.exception("could not look for jobs cancelled through another replica")
+            return
+        for job_id in cancelled:
+            job = self._waiting.pop(job_id, None)
+            if job is not None:
+                self._positions_dirty = True
+                if self._on_cancelled is not None:
+                    self._on_cancelled(job)
+
     async def _refresh_positions(self) -> None:
         while True:
             await asyncio.sleep(self._config.position_refresh)
+            await self._drop_cancelled()
             if not self._positions_dirty:
                 continue
             self._positions_dirty = False

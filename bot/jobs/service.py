@@ -67,7 +67,10 @@ class JobService:
         self._config = config
         self._tasks = TaskSet()
         self._messages = Messages(store, notifier, self._tasks, self._unsent)
-        self._queue = JobQueue(self._messages, config, self._tasks, self._still_queued)
+        self._queue = JobQueue(
+            self._messages, config, self._tasks, self._still_queued,
+            cancelled_elsewhere=store.cancelled_among if store.shared else None, on_cancelled=self._show_cancelled,
+        )  # fmt: skip
         self._results = Results(store, notifier, self._messages, self._tasks, alerts, config.clock)
         self._poller = TaskPoller(client, self._tasks)
         self._follower = Follower(store, client, self._messages, self._results, self._poller, config)
@@ -205,12 +208,17 @@ class JobService:
             latest = await self._store.get_job(job_id)
             cancelled = latest is not None and latest.state is JobState.CANCELLED
             return Cancelled.ALREADY if cancelled else Cancelled.TOO_LATE
-        self._queue.remove(job_id)
         metrics.job_finished(job_kind(job), "cancelled")
         log.info("job %s cancelled by its owner", job_id)
-        ended = replace(job, state=JobState.CANCELLED)
-        self._tasks.spawn(self._results.show_end(ended), name=f"cancelled-{job_id}")
+        # With replicas the job may wait at another one: that one drops it within a second and shows
+        # the same end again (an edit to the same text), so no late "in line" edit of its can stay.
+        self._queue.remove(job_id)
+        self._show_cancelled(job)
         return Cancelled.DONE
+
+    def _show_cancelled(self, job: Job) -> None:
+        ended = replace(job, state=JobState.CANCELLED)
+        self._tasks.spawn(self._results.show_end(ended), name=f"cancelled-{job.id}")
 
     def counts(self) -> tuple[int, int]:
         """(jobs waiting for an upstream slot, jobs upstream now)."""

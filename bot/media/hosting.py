@@ -99,6 +99,35 @@ class AceDataHost:
             raise MediaError("media.upload_failed", retryable=True) from exc
 
 
+def media_ext(name: str) -> str | None:
+    """The extension of a name we could have given a picture, or None (a path trick, or junk)."""
+    if not name or len(name) > MEDIA_NAME_MAX or set(name) - _NAME_CHARS or name.startswith(".") or "." not in name:
+        return None
+    ext = name.rsplit(".", 1)[1]
+    return ext if ext in MIME else None
+
+
+class SharedHost:
+    """`/media/` for replicas: the pictures live in the shared database, so whichever replica the
+    balancer asks can serve any of them. Expired ones are dropped by the store's pruning."""
+
+    def __init__(self, store: Store, public_url: str, ttl_seconds: float) -> None:
+        self._store = store
+        self._public = public_url.rstrip("/")
+        self._ttl = ttl_seconds
+
+    async def put(self, data: bytes, ext: str) -> str:
+        name = f"{secrets.token_urlsafe(24)}.{ext}"
+        await self._store.replicas.put_media(name, MIME[ext], data, self._store.replicas.clock() + self._ttl)
+        return f"{self._public}/media/{name}"
+
+    async def lookup(self, name: str) -> tuple[bytes, str] | None:
+        if media_ext(name) is None:
+            return None
+        found = await self._store.replicas.media(name)
+        return (found[1], found[0]) if found else None
+
+
 class LocalHost:
     """The bot's own `/media/` route: files on disk under unguessable names, kept for a TTL."""
 
@@ -115,11 +144,9 @@ class LocalHost:
 
     def lookup(self, name: str) -> tuple[Path, str] | None:
         """The file behind a `/media/<name>` request, or None (unknown, malformed or expired)."""
-        if not name or len(name) > MEDIA_NAME_MAX or set(name) - _NAME_CHARS or name.startswith(".") or "." not in name:
-            return None
-        ext = name.rsplit(".", 1)[1]
+        ext = media_ext(name)
         path = self._dir / name
-        if ext not in MIME or not path.is_file():
+        if ext is None or not path.is_file():
             return None
         if path.stat().st_mtime + self._ttl < time.time():
             return None

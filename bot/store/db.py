@@ -14,8 +14,6 @@ from typing import Any, Protocol
 
 import aiosqlite
 
-from bot.store.dialect import MIGRATE_LOCK, postgres_script, postgres_sql
-
 log = logging.getLogger(__name__)
 
 Params = Iterable[Any]
@@ -50,6 +48,10 @@ class Database(Protocol):
         """Several statements in one transaction."""
         ...
 
+    def transaction(self) -> contextlib.AbstractAsyncContextManager[Transaction]:
+        """Statements that read, decide and write as one step (rows read FOR UPDATE stay locked)."""
+        ...
+
     async def many(self, sql: str, rows: Sequence[Params]) -> None: ...
 
     def exclusive(self, key: int) -> contextlib.AbstractAsyncContextManager[None]:
@@ -66,6 +68,25 @@ class Database(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+class Transaction(Protocol):
+    async def all(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def execute(self, sql: str, params: Params = ()) -> int: ...
+
+
+class _SqliteTransaction:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def all(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._db.execute(sql.replace(" FOR UPDATE", ""), params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self._db.execute(sql, params) as cursor:
+            return cursor.rowcount
 
 
 class Leadership(Protocol):
@@ -144,6 +165,16 @@ class SqliteDatabase:
                     pass
             await self._db.commit()
 
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        async with self._writing:
+            try:
+                yield _SqliteTransaction(self._db)
+            except BaseException:
+                await self._db.rollback()
+                raise
+            await self._db.commit()
+
     async def many(self, sql: str, rows: Sequence[Params]) -> None:
         async with self._writing:
             async with self._db.executemany(sql, rows):
@@ -164,7 +195,7 @@ class SqliteDatabase:
 
     async def migrate(self, migrations: Sequence[str]) -> None:
         version = await self.version()
-        _check_version(version, migrations)
+        check_version(version, migrations)
         for number, script in enumerate(migrations[version:], start=version + 1):
             await self._db.executescript(f"BEGIN; {script}; PRAGMA user_version = {number}; COMMIT;")
 
@@ -172,168 +203,15 @@ class SqliteDatabase:
         await self._db.close()
 
 
-def _check_version(version: int, migrations: Sequence[str]) -> None:
+def check_version(version: int, migrations: Sequence[str]) -> None:
     if version > len(migrations):
         raise RuntimeError(f"database schema {version} is newer than this bot ({len(migrations)})")
-
-
-class PgRow(tuple[Any, ...]):
-    """A row by position or by column name, like sqlite3.Row."""
-
-    names: dict[str, int]
-
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, str):
-            return tuple.__getitem__(self, self.names[key])
-        return tuple.__getitem__(self, key)
-
-    def keys(self) -> list[str]:
-        return list(self.names)
-
-
-def _row_factory(cursor: Any) -> Any:
-    description = cursor.description or ()
-    row_class = type("Row", (PgRow,), {"names": {column.name: i for i, column in enumerate(description)}})
-
-    def make(values: Sequence[Any]) -> PgRow:
-        row: PgRow = row_class(values)
-        return row
-
-    return make
-
-
-class PostgresDatabase:
-    """A psycopg 3 pool in autocommit, prepared statements off (so that PgBouncer's transaction
-    mode works); the schema version is a one-row table, migrated under an advisory lock so that
-    replicas starting together apply each migration once."""
-
-    shared = True
-    lock_rows = "FOR UPDATE SKIP LOCKED"
-    greatest = "GREATEST"
-
-    def __init__(self, pool: Any, url: str) -> None:
-        self._pool = pool
-        self._url = url
-        self._locks: dict[int, asyncio.Lock] = {}
-
-    @classmethod
-    async def open(cls, url: str, *, max_size: int = 10) -> PostgresDatabase:
-        from psycopg_pool import AsyncConnectionPool  # imported only when PostgreSQL is used
-
-        pool = AsyncConnectionPool(
-            url,
-            min_size=min(2, max_size),
-            max_size=max_size,
-            kwargs={"autocommit": True, "prepare_threshold": None, "row_factory": _row_factory},
-            open=False,
-            name="bot-store",
-        )
-        await pool.open(wait=True, timeout=30.0)
-        return cls(pool, url)
-
-    async def one(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._pool.connection() as conn:
-            cursor = await conn.execute(postgres_sql(sql), tuple(params))
-            row: Row | None = await cursor.fetchone()
-            return row
-
-    async def all(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._pool.connection() as conn:
-            cursor = await conn.execute(postgres_sql(sql), tuple(params))
-            return list(await cursor.fetchall())
-
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        async with self._pool.connection() as conn:
-            cursor = await conn.execute(postgres_sql(sql), tuple(params))
-            return int(cursor.rowcount)
-
-    async def returning(self, sql: str, params: Params = ()) -> list[Row]:
-        return await self.all(sql, params)
-
-    async def batch(self, statements: Sequence[tuple[str, Params]]) -> None:
-        async with self._pool.connection() as conn, conn.transaction():
-            for sql, params in statements:
-                await conn.execute(postgres_sql(sql), tuple(params))
-
-    async def many(self, sql: str, rows: Sequence[Params]) -> None:
-        async with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
-            await cursor.executemany(postgres_sql(sql), [tuple(r) for r in rows])
-
-    @contextlib.asynccontextmanager
-    async def exclusive(self, key: int) -> AsyncIterator[None]:
-        # One waiter per process at the database (the rest wait here, holding no connection).
-        async with self._locks.setdefault(key, asyncio.Lock()), self._pool.connection() as conn:
-            await conn.execute("SELECT pg_advisory_lock(%s)", (key,))
-            try:
-                yield
-            finally:
-                await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
-
-    async def try_lead(self, key: int) -> Leadership | None:
-        """A session-level advisory lock on a connection of its own: PostgreSQL frees it the moment
-        this process dies (its connection closes), and another replica's next try gets it."""
-        import psycopg
-
-        conn = await psycopg.AsyncConnection.connect(
-            self._url, autocommit=True, prepare_threshold=None, keepalives_idle=5, keepalives_interval=2,
-            keepalives_count=2, tcp_user_timeout=10_000,
-        )  # fmt: skip
-        try:
-            cursor = await conn.execute("SELECT pg_try_advisory_lock(%s)", (key,))
-            row = await cursor.fetchone()
-        except BaseException:
-            await conn.close()
-            raise
-        if not row or not row[0]:
-            await conn.close()
-            return None
-        return _PgLeadership(conn)
-
-    async def version(self) -> int:
-        row = await self.one("SELECT to_regclass('schema_version') IS NOT NULL")
-        if not row or not row[0]:
-            return 0
-        row = await self.one("SELECT version FROM schema_version")
-        return int(row[0]) if row else 0
-
-    async def migrate(self, migrations: Sequence[str]) -> None:
-        async with self._pool.connection() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_LOCK,))
-            await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            cursor = await conn.execute("SELECT version FROM schema_version")
-            row = await cursor.fetchone()
-            if row is None:
-                await conn.execute("INSERT INTO schema_version (version) VALUES (0)")
-            version = int(row[0]) if row else 0
-            _check_version(version, migrations)
-            for number, script in enumerate(migrations[version:], start=version + 1):
-                await conn.execute(postgres_script(script))
-                await conn.execute("UPDATE schema_version SET version = %s", (number,))
-                log.info("database migrated to schema %d", number)
-
-    async def close(self) -> None:
-        await self._pool.close()
-
-
-class _PgLeadership:
-    def __init__(self, conn: Any) -> None:
-        self._conn = conn
-
-    async def alive(self) -> bool:
-        try:
-            async with asyncio.timeout(10):
-                await self._conn.execute("SELECT 1")
-        except Exception:
-            return False
-        return True
-
-    async def release(self) -> None:
-        with contextlib.suppress(Exception):
-            await self._conn.close()  # the lock goes with the session
 
 
 async def open_database(url: str | None, path: Path | str) -> Database:
     """PostgreSQL when `url` is given (postgresql:// or postgres://), else SQLite at `path`."""
     if url:
+        from bot.store.postgres import PostgresDatabase  # psycopg is imported only when it is used
+
         return await PostgresDatabase.open(url)
     return await SqliteDatabase.open(path)

@@ -28,13 +28,15 @@ class IntakeTables(Tables):
         )
 
     async def remember_album_item(
-        self, chat_id: int, media_group_id: str, message_id: int, picture: Picture
+        self, chat_id: int, media_group_id: str, message_id: int, picture: Picture, message: str | None = None
     ) -> None:
+        """A photo of an album (and its whole message, for the replica that acts on the album)."""
         await self._write(
             upsert("album_items", ("chat_id", "media_group_id", "message_id", "file_id", "file_unique_id",
-                                   "created_at"), ("chat_id", "message_id")),
-            (chat_id, media_group_id, message_id, picture.file_id, picture.file_unique_id or "", self._clock()),
-        )
+                                   "created_at", "message"), ("chat_id", "message_id")),
+            (chat_id, media_group_id, message_id, picture.file_id, picture.file_unique_id or "", self._clock(),
+             message),
+        )  # fmt: skip
 
     async def album(self, chat_id: int, media_group_id: str) -> tuple[Picture, ...]:
         return tuple(

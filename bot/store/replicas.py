@@ -116,19 +116,20 @@ class ReplicaTables(Tables):
         it stood; the call may go once every key allows it (a burst lets one run ahead)."""
         now = self._clock()
         keys = sorted(keys)  # every replica locks the rows in one order: no deadlock
-        params: list[object] = [x for key, step, _ in keys for x in (key, now + step)]
-        steps = {key: (step, burst) for key, step, burst in keys}
-        # excluded.tat is now + step, so the new time is max(tat, now) + step
-        rows = await self._returning(
-            f"INSERT INTO pacing (key, tat) VALUES {', '.join('(?, ?)' for _ in keys)} ON CONFLICT (key) DO UPDATE"
-            f" SET tat = {self._db.greatest}(pacing.tat - ?, 0) + excluded.tat RETURNING key, tat",
-            [*params, now],
-        )
-        wait = 0.0
-        for row in rows:
-            step, burst = steps[str(row[0])]
-            wait = max(wait, float(row[1]) - step - burst - now)
-        return wait
+        names = [key for key, _, _ in keys]
+        marks = ", ".join("?" * len(keys))
+        async with self._db.transaction() as tx:
+            rows = await tx.all(f"SELECT key, tat FROM pacing WHERE key IN ({marks}) ORDER BY key FOR UPDATE", names)
+            tats = {str(r[0]): float(r[1]) for r in rows}
+            # The call goes when every key allows it, and every key is booked from then: a key
+            # booked from "now" while another makes the call wait would let calls bunch up later.
+            at = max([now, *(tats.get(key, 0.0) - burst for key, _, burst in keys)])
+            await tx.execute(
+                f"INSERT INTO pacing (key, tat) VALUES {', '.join('(?, ?)' for _ in keys)}"
+                " ON CONFLICT (key) DO UPDATE SET tat = excluded.tat",
+                [x for key, step, _ in keys for x in (key, max(tats.get(key, 0.0), at) + step)],
+            )
+        return at - now
 
     async def hold(self, key: str, until: float) -> None:
         """Telegram said wait (a 429): nothing on `key` before `until`, on any replica."""

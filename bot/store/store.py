@@ -196,6 +196,13 @@ class Store(IntakeTables):
         )
         return changed == 1
 
+    async def cancelled_among(self, job_ids: list[int]) -> list[int]:
+        """Which of these jobs are cancelled (through another replica, while this one held them)."""
+        rows = await self._all(
+            f"SELECT id FROM jobs WHERE state = 'cancelled' AND id IN ({', '.join('?' * len(job_ids))})", job_ids
+        )
+        return [int(r[0]) for r in rows]
+
     async def end_unless_cancelled(self, job_id: int, **fields: Any) -> bool:
         """End a job with `fields` unless its owner cancelled it meanwhile: True when it was ended."""
         if set(fields) - UPDATABLE:
@@ -313,6 +320,10 @@ class Store(IntakeTables):
             ("DELETE FROM pickers WHERE (state != 'open' AND created_at < ?) OR created_at < ?", (day, keep)),
             ("UPDATE jobs SET mask = NULL WHERE mask IS NOT NULL AND state = 'done' AND updated_at < ?", (day,)),
             ("DELETE FROM hosted WHERE expires_at < ?", (now,)),
+            ("DELETE FROM media WHERE expires_at < ?", (now,)),
+            ("DELETE FROM updates WHERE done = 1 AND received_at < ?", (keep,)),
+            ("DELETE FROM albums WHERE created_at < ?", (keep,)),
+            ("DELETE FROM pacing WHERE tat < ?", (now - 3600,)),
             ("DELETE FROM album_items WHERE created_at < ?", (keep,)),
             ("DELETE FROM seen_updates WHERE seen_at < ?", (keep,)),
             ("DELETE FROM panels WHERE created_at < ?", (now - 30 * 86400,)),

@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.i18n import text
 from bot.runtime.stopping import StopStack
 from bot.services import build_services
+from bot.store import Store
 from bot.telegram.albums import AlbumCollector
 from bot.telegram.briefs import Briefs
 from bot.telegram.context import BotApplication, BotContext, TelegramServices
@@ -32,6 +33,7 @@ from bot.telegram.intake import Intake, Poller
 from bot.telegram.notifier import TelegramNotifier
 from bot.telegram.request import TelegramRequest
 from bot.telegram.sender import Limits
+from bot.telegram.shared_pacing import SharedPace
 from bot.telegram.webhook import webhook_route
 from bot.web.health import Readiness
 from bot.web.server import BodyBudget, CannotListen
@@ -161,14 +163,15 @@ async def start_services(
     core, notifier = await build_services(
         settings,
         stack,
-        make_chat=lambda http: TelegramNotifier(application.bot, http, limits),
+        make_chat=lambda http, store: TelegramNotifier(application.bot, http, limits, shared_pace(store, limits)),
         fetch=telegram_fetch(application.bot),
         routes=routes,
         budget=budget,
     )
     assert isinstance(notifier, TelegramNotifier)
     intake.store = core.store
-    wing = TelegramServices(core=core, notifier=notifier, albums=AlbumCollector(settings.album_wait_seconds),
+    shared_albums = (core.store, application.bot) if core.store.shared else None
+    wing = TelegramServices(core=core, notifier=notifier, albums=AlbumCollector(settings.album_wait_seconds, shared_albums),
                 briefs=Briefs(notifier, settings.group_reply_seconds), webhook_secret=webhook_secret)  # fmt: skip
     stack.push_async_callback(wing.briefs.aclose)
     stack.push_async_callback(wing.albums.aclose)
@@ -176,6 +179,16 @@ async def start_services(
     await _command_menus(application, settings)
     await core.start()
     return core.readiness
+
+
+def shared_pace(store: Store, limits: Limits) -> SharedPace | None:
+    """With replicas, Telegram's limits are kept by all of them together (`shared_pacing.py`)."""
+    if not store.shared:
+        return None
+    return SharedPace(
+        store.replicas, chat_interval=limits.chat_interval, chat_burst=limits.chat_burst,
+        group_per_minute=limits.group_per_minute, global_per_second=limits.global_per_second,
+    )  # fmt: skip
 
 
 async def _command_menus(application: BotApplication, settings: Settings) -> None:

@@ -35,6 +35,7 @@ from bot.core.domain import Button, Image, JobState, JobView
 from bot.render.job import keyboard, message_for
 from bot.render.spec import DELETE, Keyboard, MessageSpec
 from bot.telegram.sender import Edit, Limits, Operation, RetryLater, Send, Sender
+from bot.telegram.shared_pacing import SharedPace
 from bot.telegram.uploads import URL_REFUSED as _URL_REFUSED
 from bot.telegram.uploads import Uploads, says
 
@@ -98,9 +99,11 @@ def _seconds(value: int | dtm.timedelta) -> float:
 class TelegramNotifier:
     """Implements `bot.jobs.Notifier` (and the pickers' display) with the Bot API, on `Sender`."""
 
-    def __init__(self, bot: Bot, http: httpx.AsyncClient, limits: Limits) -> None:
+    def __init__(
+        self, bot: Bot, http: httpx.AsyncClient, limits: Limits, shared: SharedPace | None = None
+    ) -> None:
         self._bot = bot
-        self._sender = Sender(limits, self._perform)
+        self._sender = Sender(limits, self._perform, shared=shared)
         self._uploads = Uploads(bot, http)
         self._shown: OrderedDict[int, _Shown] = OrderedDict()  # the most recently used chats
         self._first: dict[int, tuple[Send, asyncio.Future[int]]] = {}  # job id → its first message, queued

@@ -23,6 +23,7 @@ from bot.render.spec import Keyboard, MessageSpec
 from bot.runtime import logcontext, metrics
 from bot.runtime.tasks import Closed
 from bot.telegram.pacing import ChatPacer, GlobalBucket
+from bot.telegram.shared_pacing import SharedPace
 
 log = logging.getLogger(__name__)
 _REMEMBERED = 500  # last-edit times kept per chat
@@ -99,9 +100,12 @@ class _Chat:
 
 
 class Sender:
-    def __init__(self, limits: Limits, perform: Perform, clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self, limits: Limits, perform: Perform, clock: Callable[[], float] | None = None, shared: SharedPace | None = None
+    ) -> None:
         self._limits = limits
         self._perform = perform
+        self._shared = shared  # with replicas: the calls of all of them, booked in the database
         self._clock = clock or (lambda: asyncio.get_running_loop().time())
         self._global = GlobalBucket(limits.global_per_second, self._clock)
         self._chats: dict[int, _Chat] = {}
@@ -170,8 +174,17 @@ class Sender:
 
     async def aclose(self, timeout: float = 5.0) -> None:
         """Give pending final states a moment to go out, then stop the workers; work offered after
-        this is refused (`Closed`). A cancellation of the closer itself is not swallowed."""
+        this is refused (`Closed`). A cancellation of the closer itself is not swallowed.
+
+        Pending progress is dropped, not sent: its job is resumed elsewhere (another replica, or
+        this bot's next run), and a progress edit landing after that one's result would hide it."""
         self._closed = True
+        for chat in self._chats.values():
+            for message_id, pending in list(chat.edits.items()):
+                if pending.spec is not None and not pending.spec.final and not pending.spec.interactive \
+                        and not pending.waiters:  # fmt: skip
+                    del chat.edits[message_id]
+            chat.wake.set()
         tasks = [c.task for c in self._chats.values() if c.task is not None]
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)
@@ -264,12 +277,17 @@ class Sender:
             if isinstance(op, Send):
                 op.started = True
             try:
+                if self._shared is not None:
+                    await self._shared.before(chat.id)
                 shown = await self._perform(chat.id, op)
             except RetryLater as exc:
                 log.warning("Telegram flood control in chat %s: waiting %.0f s", chat.id, exc.seconds)
                 chat.pacer.ban(exc.seconds, self._clock())
-                if self._global.busy():  # most likely the bot-wide limit: every chat waits
+                bot_wide = self._global.busy()  # most likely the bot-wide limit: every chat waits
+                if bot_wide:
                     self._global.ban(exc.seconds)
+                if self._shared is not None:
+                    await self._shared.hold(chat.id, exc.seconds, bot_wide=bot_wide)
                 if isinstance(op, Send):
                     op.started = False
                 self._requeue(chat, op)

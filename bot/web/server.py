@@ -23,7 +23,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.jobs import CallbackAnswer, JobService
-from bot.media.hosting import LocalHost
+from bot.media.hosting import LocalHost, SharedHost
 from bot.runtime.tasks import Closed, TaskSet
 
 CALLBACK_PATH = "/acedata"
@@ -31,13 +31,20 @@ CALLBACK_PATH = "/acedata"
 log = logging.getLogger(__name__)
 
 
-def media_route(host: LocalHost) -> Route:
+def media_route(host: LocalHost | SharedHost) -> Route:
     async def media(request: Request) -> Response:
-        found = host.lookup(request.path_params["name"])
+        name = request.path_params["name"]
+        headers = {"Cache-Control": "public, max-age=3600"}
+        if isinstance(host, SharedHost):
+            shared = await host.lookup(name)
+            if shared is None:
+                return PlainTextResponse("not found", status_code=404)
+            return Response(shared[0], media_type=shared[1], headers=headers)
+        found = host.lookup(name)
         if found is None:
             return PlainTextResponse("not found", status_code=404)
         path, mime = found
-        return FileResponse(path, media_type=mime, headers={"Cache-Control": "public, max-age=3600"})
+        return FileResponse(path, media_type=mime, headers=headers)
 
     return Route("/media/{name}", media, methods=["GET", "HEAD"])
 

@@ -62,7 +62,7 @@ async def album_item(update: Update, context: BotContext) -> None:
     try:
         for picture in attached(message):
             await services.core.store.remember_album_item(
-                message.chat_id, message.media_group_id, message.message_id, picture
+                message.chat_id, message.media_group_id, message.message_id, picture, message.to_json()
             )
     except MediaError:
         pass  # only matters if the album is used; then the command reports it
