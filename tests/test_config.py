@@ -30,6 +30,11 @@ def _run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]
          "configuration error: TELEGRAM_API_URL: Value error, must start with http:// or https://"),
         ({"TELEGRAM_BOT_TOKEN": "t", "ACEDATA_API_TOKEN": "a", "ACEDATA_CALLBACK": "true"},
          "configuration error: ACEDATA_CALLBACK=true needs PUBLIC_URL"),
+        ({"TELEGRAM_BOT_TOKEN": "t", "ACEDATA_API_TOKEN": "a", "DATABASE_URL": "mysql://db/bot"},
+         "configuration error: DATABASE_URL: Value error, must start with postgresql://"),
+        ({"TELEGRAM_BOT_TOKEN": "t", "ACEDATA_API_TOKEN": "a", "DATABASE_URL": "postgres://u:p@db/bot",
+          "TELEGRAM_WEBHOOK_URL": "https://bot.example.com/hook"},
+         "configuration error: TELEGRAM_WEBHOOK_SECRET must be set when DATABASE_URL and TELEGRAM_WEBHOOK_URL are"),
     ],
 )  # fmt: skip
 def test_bad_settings_exit_2_with_one_line(
@@ -44,6 +49,12 @@ def test_bad_settings_exit_2_with_one_line(
     stderr = capsys.readouterr().err
     assert stderr.strip().startswith(message), stderr
     assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
+
+
+def test_every_setting_is_in_the_example_env() -> None:
+    example = (Path(__file__).parent.parent / ".env.example").read_text()
+    missing = [name.upper() for name in Settings.model_fields if f"{name.upper()}=" not in example]
+    assert missing == []
 
 
 def test_the_process_exits_with_that_status(tmp_path: Path) -> None:

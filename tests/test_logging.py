@@ -20,7 +20,9 @@ SECRETS = {
     "ACEDATA_PLATFORM_TOKEN": "platform-token-never-shown",
     "TELEGRAM_WEBHOOK_SECRET": "webhook-secret-never-shown",
     "METRICS_TOKEN": "metrics-token-never-shown",
+    "DATABASE_URL": "postgresql://bot:db-password-never-shown@db.example.com:5432/bot",
 }
+HIDDEN = [*SECRETS.values(), "db-password-never-shown"]  # the database's password on its own too
 LOGGERS = ("bot", "bot.jobs.runner", "bot.telegram.notifier", "telegram.ext.Application", "httpx", "hypercorn",
            "aiosqlite", "root")  # fmt: skip
 
@@ -32,21 +34,21 @@ def test_no_secret_reaches_the_log(monkeypatch: pytest.MonkeyPatch, log_format: 
     monkeypatch.setenv("LOG_FORMAT", log_format)
     monkeypatch.setenv("LOG_LEVEL", "DEBUG")
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    assert sorted(secrets_of(settings)) == sorted(SECRETS.values())
+    assert sorted(secrets_of(settings)) == sorted(HIDDEN)
     out = io.StringIO()
     configure_logging(settings, out)
     try:
         for name in LOGGERS:
             logger = logging.getLogger(None if name == "root" else name)
-            for secret in SECRETS.values():
+            for secret in HIDDEN:
                 logger.warning("calling https://api.telegram.org/bot%s/getMe", secret)
                 logger.error("an error quoting %s", secret, exc_info=ValueError(f"url with {secret}"))
                 logger.warning(f"formatted in: {secret}")
     finally:
         logging.basicConfig(handlers=[logging.NullHandler()], force=True)
     written = out.getvalue()
-    assert written.count("<redacted>") >= len(LOGGERS) * len(SECRETS) * 3 - 16  # httpx/aiosqlite log WARNING+
-    for secret in SECRETS.values():
+    assert written.count("<redacted>") >= len(LOGGERS) * len(HIDDEN) * 3 - 20  # httpx/aiosqlite log WARNING+
+    for secret in HIDDEN:
         assert secret not in written
     if log_format == "json":
         assert all(json.loads(line) for line in written.splitlines())

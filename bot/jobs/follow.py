@@ -84,7 +84,9 @@ class Follower:
         logcontext.bind(job_id=job.id, chat_id=job.chat_id, task_id=job.task_id, trace_id=job.trace_id)
         poll_now = inbox is None
         inbox = inbox or self.inbox(job.id)
-        scale = 4.0 if self._config.callback_base and job.callback_secret else 1.0
+        # Callbacks come: poll now and then only (with replicas a callback may reach another replica
+        # than this job's, so the tasks API is asked as often as without callbacks).
+        scale = 4.0 if self._config.callback_base and job.callback_secret and not self._store.shared else 1.0
         delay = self._config.poll_interval * scale
         current: Job | None = job
         try:
