@@ -10,8 +10,9 @@ from pathlib import Path
 
 from bot.core.domain import Job, JobState
 from bot.jobs.failures import UNCONFIRMED
+from bot.runtime import origin
 from bot.store import Store
-from tests.jobs_kit import ANN, FAST, Upstream, ended, line, running
+from tests.jobs_kit import ANN, FAST, Upstream, ended, imagine, line, running
 
 
 async def _stored(store: Store, **fields: object) -> Job:
@@ -110,3 +111,26 @@ async def test_a_resumed_task_past_its_deadline_is_stopped(tmp_path: Path) -> No
         failed = await ended(store, job.id)
         assert failed.state is JobState.FAILED and failed.error is not None and "too long" in failed.error
         assert upstream.submits == []
+
+
+async def test_an_update_handled_again_finds_its_job_and_starts_no_other(tmp_path: Path) -> None:
+    """Its replica died after the job was made but before the update was marked done: another
+    replica handles the update again, and gets the job that exists (no second job, no announce)."""
+    upstream = Upstream()
+    async with running(tmp_path, upstream) as (service, store, _):
+        token = origin.handling(4242, again=False)
+        try:
+            first = await imagine(service)
+        finally:
+            origin.done(token)
+        token = origin.handling(4242, again=True)
+        try:
+            again = await imagine(service)
+        finally:
+            origin.done(token)
+        assert isinstance(again, Job) and again.id == first.id
+        assert (await ended(store, first.id)).state is JobState.DONE
+        assert len(upstream.submits) == 1
+        assert [j.id for j in await store.unfinished_jobs()] == []
+        fresh = await imagine(service, "another fox")  # outside any update: a job of its own
+        assert fresh.id != first.id

@@ -33,7 +33,7 @@ from bot.jobs.queue import JobQueue
 from bot.jobs.results import Results, job_kind
 from bot.jobs.runner import Runner
 from bot.jobs.tracking import TaskPoller
-from bot.runtime import metrics
+from bot.runtime import metrics, origin
 from bot.runtime.tasks import TaskSet
 from bot.store import Store
 
@@ -104,6 +104,17 @@ class JobService:
         if self._store.shared:
             await self._leases.release()
 
+    async def _made_before(self) -> Job | None:
+        """The job this update made when it was handled before (its replica died before the
+        update was marked done): returned as it is, neither admitted nor announced again."""
+        update_id = origin.update_id()
+        if not origin.again() or update_id is None:
+            return None
+        made = await self._store.job_of_update(update_id)
+        if made is not None:
+            log.warning("update %s was handled before its replica died: its job %s goes on", update_id, made.id)
+        return made
+
     async def _admit(self, requester: Requester, chat_id: int) -> Refused | None:
         """The one admission check every new job passes (with `admitting` held, so that the
         check and the new job are one step): the operator's lists, caps and daily limits."""
@@ -124,6 +135,8 @@ class JobService:
         The prompt's own --fast/--relax/--turbo wins over the person's speed."""
         sources = pictures + tuple(Picture(url=url) for url in prompt.image_urls)
         async with self._admitting():
+            if (made := await self._made_before()) is not None:
+                return made
             if (refused := await self._admit(requester, chat_id)) is not None:
                 return refused
             job = await self._store.create_job(
@@ -153,6 +166,8 @@ class JobService:
         """Queue `action` on a finished image (a button, or a submitted region picker); whoever
         asked owns the job. A button's action runs once at a time (BUSY while it runs)."""
         async with self._admitting():
+            if (made := await self._made_before()) is not None:
+                return made
             if button_key is not None and await self._store.active_job_for_button(button_key) is not None:
                 return Refused(Refusal.BUSY)
             if (refused := await self._admit(requester, chat_id)) is not None:
@@ -174,6 +189,8 @@ class JobService:
         """The same request again, on the same message, as a new job of whoever tapped Retry
         (admitted like any other); BUSY unless the job has failed."""
         async with self._admitting():  # read, check and hand the message over as one step
+            if (made := await self._made_before()) is not None:
+                return made
             failed = await self._store.get_job(job_id)
             if failed is None or failed.state not in {JobState.FAILED, JobState.INTERRUPTED}:
                 return Refused(Refusal.BUSY)

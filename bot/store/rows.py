@@ -15,6 +15,7 @@ JOB_COLUMNS = (
     "preview_url", "error", "result_image_id", "attempts", "sources", "callback_secret", "trace_id", "reason",
     "lang", "translate", "notify",
 )  # fmt: skip
+# (jobs.origin_update is written once, by create_job: never updated)
 FINISHED = tuple(str(s) for s in JobState if s.finished)
 IN_PROGRESS = f"state NOT IN ({', '.join('?' * len(FINISHED))})"  # takes *FINISHED as parameters
 UPDATABLE = frozenset(JOB_COLUMNS) | {"started_at", "finished_at"}

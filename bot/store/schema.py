@@ -222,4 +222,9 @@ MIGRATIONS: Sequence[str] = (
         PRIMARY KEY (chat_id, media_group_id)
     );
     """,
+    # 11: the update that asked for a job: handled again after a crash, it finds its job, not a second one
+    """
+    ALTER TABLE jobs ADD COLUMN origin_update INTEGER;
+    CREATE UNIQUE INDEX jobs_origin ON jobs(origin_update);
+    """,
 )

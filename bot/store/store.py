@@ -5,16 +5,17 @@ Row ↔ domain conversion is in `rows.py`.
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.core.domain import Button, Image, Job, JobState
+from bot.core.domain import Job, JobState
+from bot.runtime import origin
 from bot.store.db import Database, open_database
+from bot.store.images import ImageTables
 from bot.store.intake import IntakeTables
 from bot.store.panels import PanelTable
 from bot.store.pickers import PickerTable
@@ -24,24 +25,14 @@ from bot.store.rows import (
     FINISHED,
     IN_PROGRESS,
     UPDATABLE,
-    button_from,
-    image_from,
     job_from,
-    new_key,
     pictures_json,
 )
 from bot.store.schema import MIGRATIONS
-from bot.store.tables import upsert
 from bot.store.usage import UsageTable
 
-IMAGE_COLUMNS = (
-    "image_id", "task_id", "job_id", "chat_id", "message_id", "prompt", "image_url", "image_width", "image_height",
-    "raw_image_url", "raw_image_width", "raw_image_height", "is_grid", "actions", "created_at", "lang",
-)  # fmt: skip
-SAVE_IMAGE = upsert("images", IMAGE_COLUMNS, ("image_id",))
 
-
-class Store(IntakeTables):
+class Store(IntakeTables, ImageTables):
     """All SQL of the job flow lives here (the operator's records are `usage.py`'s). Methods
     commit on their own."""
 
@@ -100,6 +91,7 @@ class Store(IntakeTables):
         values = self._job_values(job)
         values["state"] = str(job.state)
         values["owner"], values["lease_until"] = self.owner, now + self.lease
+        values["origin_update"] = origin.update_id()
         columns = ", ".join([*values, "created_at", "updated_at"])
         marks = ", ".join("?" * (len(values) + 2))
         rows = await self._returning(
@@ -145,6 +137,11 @@ class Store(IntakeTables):
         if row is not None and row[0] != self.owner:
             raise LeaseLost(job_id, row[0])
         return False
+
+    async def job_of_update(self, update_id: int) -> Job | None:
+        """The job an update already made (it is being handled a second time)."""
+        row = await self._one("SELECT * FROM jobs WHERE origin_update = ?", (update_id,))
+        return job_from(row) if row else None
 
     async def get_job(self, job_id: int) -> Job | None:
         row = await self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
@@ -233,82 +230,6 @@ class Store(IntakeTables):
         )
         return job_from(row) if row else None
 
-    # images and buttons
-
-    async def save_image(self, image: Image, job_id: int | None = None) -> None:
-        await self._write(
-            SAVE_IMAGE,
-            (
-                image.image_id, image.task_id, job_id, image.chat_id, image.message_id, image.prompt,
-                image.image_url, image.image_width, image.image_height, image.raw_image_url,
-                image.raw_image_width, image.raw_image_height, int(image.is_grid), json.dumps(list(image.actions)),
-                self._clock(), image.lang,
-            ),
-        )  # fmt: skip
-
-    async def get_image(self, image_id: str) -> Image | None:
-        row = await self._one("SELECT * FROM images WHERE image_id = ?", (image_id,))
-        return image_from(row) if row else None
-
-    async def create_buttons(
-        self, image_id: str, actions: Iterable[str], *, chat_id: int, message_id: int, owner_id: int
-    ) -> tuple[Button, ...]:
-        """Keys for every action of an image, created once: calling again returns the same keys."""
-        existing = await self.buttons_for_image(image_id)
-        if existing:
-            return existing
-        now = self._clock()
-        rows = [
-            (new_key(), image_id, action, chat_id, message_id, owner_id, i, now)
-            for i, action in enumerate(actions)
-        ]
-        await self._db.many(
-            "INSERT INTO buttons (key, image_id, action, chat_id, message_id, owner_id, position, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        return tuple(Button(r[0], image_id, r[2], chat_id, message_id) for r in rows)
-
-    async def retry_button(self, job: Job) -> Button:
-        """The Retry button of a failed job (one per job, reused)."""
-        assert job.message_id is not None
-        row = await self._one("SELECT * FROM buttons WHERE job_id = ? LIMIT 1", (job.id,))
-        if row:
-            return button_from(row)
-        key = new_key()
-        await self._write(
-            "INSERT INTO buttons (key, image_id, action, chat_id, message_id, owner_id, position, created_at, job_id)"
-            " VALUES (?, '', 'retry', ?, ?, ?, 0, ?, ?)",
-            (key, job.chat_id, job.message_id, job.requester.user_id, self._clock(), job.id),
-        )
-        return Button(key, "", "retry", job.chat_id, job.message_id, job_id=job.id)
-
-    async def job_by_callback(self, secret: str) -> Job | None:
-        row = await self._one("SELECT * FROM jobs WHERE callback_secret = ?", (secret,))
-        return job_from(row) if row else None
-
-    async def buttons_for_image(self, image_id: str) -> tuple[Button, ...]:
-        return tuple(
-            button_from(row)
-            for row in await self._all(
-                "SELECT * FROM buttons WHERE image_id = ? ORDER BY position", (image_id,)
-            )
-        )
-
-    async def get_button(self, key: str) -> Button | None:
-        row = await self._one("SELECT * FROM buttons WHERE key = ?", (key,))
-        return button_from(row) if row else None
-
-    async def mark_pressed(self, key: str) -> None:
-        await self._write("UPDATE buttons SET pressed = 1 WHERE key = ?", (key,))
-
-    async def image_at(self, chat_id: int, message_id: int) -> Image | None:
-        """The bot's result shown in that message, if it is one."""
-        row = await self._one(
-            "SELECT * FROM images WHERE chat_id = ? AND message_id = ? LIMIT 1", (chat_id, message_id)
-        )
-        return image_from(row) if row else None
-
     async def prune(self, now: float, *, keep_days: float = 7.0) -> int:
         """Drop what nothing needs any more; returns the rows touched. Jobs, images and button
         keys stay: buttons on old pictures keep working, and the jobs are the usage record.
@@ -337,11 +258,4 @@ class Store(IntakeTables):
         await self._batch(
             ("UPDATE jobs SET message_id = ? WHERE id = ?", (message_id, job_id)),
             ("UPDATE buttons SET message_id = ? WHERE job_id = ?", (message_id, job_id)),
-        )
-
-    async def move_result(self, image_id: str, message_id: int) -> None:
-        """The result was re-sent as a new message: its buttons now live there."""
-        await self._batch(
-            ("UPDATE images SET message_id = ? WHERE image_id = ?", (message_id, image_id)),
-            ("UPDATE buttons SET message_id = ? WHERE image_id = ?", (message_id, image_id)),
         )

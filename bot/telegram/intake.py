@@ -24,7 +24,7 @@ from typing import Any
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter
 
-from bot.runtime import metrics
+from bot.runtime import metrics, origin
 from bot.runtime.tasks import TaskSet
 from bot.store import Store
 from bot.telegram.context import BotApplication
@@ -65,7 +65,14 @@ class Intake:
         self._tasks.spawn(self._handle(update_id, data, until), name=f"update-{update_id}")
         return True
 
-    async def _handle(self, update_id: int, data: dict[str, Any], until: float) -> None:
+    async def _handle(self, update_id: int, data: dict[str, Any], until: float, *, again: bool = False) -> None:
+        token = origin.handling(update_id, again=again)
+        try:
+            await self._handle_once(update_id, data, until)
+        finally:
+            origin.done(token)
+
+    async def _handle_once(self, update_id: int, data: dict[str, Any], until: float) -> None:
         try:
             update = Update.de_json(data, self._application.bot)
         except Exception:
@@ -118,7 +125,8 @@ class Intake:
             for update_id, body in stale:
                 log.warning("replica %s handles update %s, left unfinished by %s", self._store.owner, update_id,
                             "a replica that stopped")  # fmt: skip
-                self._tasks.spawn(self._handle(update_id, json.loads(body), until), name=f"update-{update_id}")
+                handle = self._handle(update_id, json.loads(body), until, again=True)
+                self._tasks.spawn(handle, name=f"update-{update_id}")
 
     async def aclose(self, grace: float = 5.0) -> None:
         """No new updates; those being handled get `grace` seconds, the rest pass to other replicas."""
