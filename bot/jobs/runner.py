@@ -91,7 +91,7 @@ class Runner:
             log.info("job %s was cancelled before its submit", job.id)
             return
         job = replace(job, state=JobState.SUBMITTING, **changes)  # type: ignore[arg-type]
-        log.info("job %s: submitting %s (attempt %d)", job.id, job.action, job.attempts)
+        log.info("job %s: submitting %s (attempt %d) from replica %s", job.id, job.action, job.attempts, self._store.owner)
         self._messages.update(JobView(job))
         retried = job.id in self._retried_5xx  # marked only while a job waits for that one retry
         self._retried_5xx.discard(job.id)
