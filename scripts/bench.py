@@ -6,6 +6,8 @@ Run from the repository root::
     python scripts/bench.py --jobs 1000      # the memory / event-loop target (100 chats, ~75 s)
     python scripts/bench.py --flood-every 7 --retry-after 3   # with simulated flood control
     python scripts/bench.py --json --strict  # the table, one JSON object; exit 1 on a missed target
+    python scripts/bench.py --database-url auto               # one bot on a throwaway PostgreSQL
+    python scripts/bench.py --replicas 3 --database-url auto  # three replicas behind a balancer
 
 To measure a candidate change of the bot without touching the tree, put a patched copy first on
 PYTHONPATH (the bot subprocess imports `bot` from there): `PYTHONPATH=/tmp/copy python scripts/bench.py`.
@@ -18,6 +20,19 @@ TELEGRAM_GLOBAL_PER_SECOND=30; flags change them) but no upstream bottleneck
 (ACEDATA_MAX_CONCURRENCY = jobs, ACEDATA_SUBMIT_INTERVAL=0, USER_MAX_ACTIVE_JOBS never refusing),
 then sends `--jobs` `/imagine` messages spread round-robin over `--chats` chats (half groups with
 negative ids, half private chats) and waits until every job's final image is on its message.
+
+Database and replicas: SQLite by default (the bot's own file). `--database-url postgresql://...`
+puts the bot on that PostgreSQL database (it should be empty: the bot migrates it, and the
+transactions are counted database-wide); `--database-url auto` starts a throwaway server for the
+run (tests/postgres.py: Debian's `postgresql` binaries, durability off) and creates a fresh
+database in it. `--replicas N` (N > 1, PostgreSQL only: SQLite is one process) runs N bot
+processes as tests/test_e2e_replicas.py does: webhook mode (TELEGRAM_WEBHOOK_URL, one shared
+TELEGRAM_WEBHOOK_SECRET, PUBLIC_URL, each its own HTTP_PORT, REPLICA_ID and data folder) behind
+the round-robin proxy (tests/fakes/proxy.py), to which the fake Telegram pushes the updates one
+by one as Telegram does. In long polling only one replica would take updates (the others wait on
+an advisory lock), so one replica always long-polls, as without these flags. The fake Telegram
+sees every replica's calls together, as Telegram does: its limits count per bot token, so the
+pacing figures below are the cluster's.
 
 Load shape, and why:
 * The `/imagine` messages arrive evenly over `--ramp-seconds` (default 5 s). Not all in the same
@@ -42,8 +57,9 @@ AceData records `finished_at` in wall-clock time, so `_BenchAceData` stamps the 
   bot-wide per-second budget, a running retry_after); "late > 20 ms" names the binding reason of
   each late result. What remains is time the bot itself added.
 * Telegram calls / edits per job (mean, max), attributed through the request a message replies
-  to and the message an edit targets; getUpdates, getMe, setMyCommands, deleteWebhook and
-  answerCallbackQuery are not counted. Target: calls per job <= 2 + ceil(gen seconds / 6).
+  to and the message an edit targets; getUpdates, getMe, setMyCommands, deleteWebhook,
+  setWebhook, getWebhookInfo and answerCallbackQuery are not counted. Target: calls per job
+  <= 2 + ceil(gen seconds / 6).
 * pacing as received: same-chat calls closer than the chat interval, most calls into one group in
   any 60 s, most calls bot-wide in any 1 s (give or take `SLACK`; informational: the bot may send
   two calls into a chat within the same second, a burst Telegram allows).
@@ -52,21 +68,39 @@ AceData records `finished_at` in wall-clock time, so `_BenchAceData` stamps the 
   flags change them: one call per chat interval in bursts of 2, the group minute, the bot-wide
   second) as Telegram does, answering 429 to a call over them. Compliant means no call went over
   a limit (the fake's `over_limit`) and none was made inside a retry_after.
-* peak RSS of the bot (psutil, every 100 ms) and its CPU time.
+* peak RSS of the bot (psutil, every 100 ms; with replicas, the highest replica's and the sum of
+  their peaks) and its CPU time (user + system, summed over the replicas; and per job). Start-up
+  and shutdown are included in the peak, not in the CPU time (read before the bots stop).
+* database transactions per job (PostgreSQL only): `xact_commit + xact_rollback` of the bench's
+  database in `pg_stat_database`, read just before the first request and again once the bots
+  have stopped and their connections are gone, divided by the jobs. Read then because each
+  backend reports its counts lazily (PostgreSQL 15 holds them up to 10 s; all of them on exit):
+  a read while the bots run misses the last seconds. Everything in between counts: the replicas'
+  background work (leases, the polling lock; ~0.3 a second each when idle), autovacuum, the reads
+  themselves (2 each), and at the edges what was not yet reported of each replica's start-up
+  (~20) and its shutdown (~4): ~0.1 per job per replica at 200 jobs. "n/a" on SQLite.
+* with replicas: jobs submitted by each (its log's "submitting" lines) and the webhook requests
+  the proxy passed to each; on any database, upstream tasks beyond one per job (a job submitted
+  twice; the job's figures follow its first task).
 * the longest event-loop stall, parsed from the bot's shutdown line (logger bot.runtime.loopwatch), and
   the number of "event loop stalled" warnings.
 * jobs lost: no final image in Telegram by `--timeout` s after the last request (default: twice
-  what the limits need for this load + 30 s).
+  what the limits need for this load + 30 s), whichever replica handled it.
+* the bots' logs run together (`--log`), each after a "--- replica rN ---" line when there are
+  several; stall and ERROR figures cover them all (the longest stall is the worst replica's).
 
-Caveat: both fakes run in this process, so at 1,000 jobs they add a few ms of jitter to the
-times they stamp. `--dump` writes every job and call for a closer look.
+Caveat: both fakes (and the proxy) run in this process, so at 1,000 jobs they add a few ms of
+jitter to the times they stamp; so does a throwaway PostgreSQL, sharing the machine's cores.
+`--dump` writes every job and call for a closer look.
 
-Exit status: 1 when jobs were lost (always), or when `--strict` is given and a target is missed.
+Exit status: 1 when jobs were lost (always), or when `--strict` is given and a target is missed;
+2 when `--database-url auto` finds no PostgreSQL to run.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -83,6 +117,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
+import psycopg  # noqa: E402
 
 from scripts.bench_report import (  # noqa: E402
     NOT_COUNTED,
@@ -95,7 +130,19 @@ from scripts.bench_report import (  # noqa: E402
     to_json,
 )
 from tests.fakes import Call, FakeAceData, FakeTelegram  # noqa: E402
-from tests.harness import ACEDATA_TOKEN, BOT_TOKEN, BotProcess, bot_env  # noqa: E402
+from tests.fakes.proxy import RoundRobinProxy  # noqa: E402
+from tests.harness import ACEDATA_TOKEN, BOT_TOKEN, READY, BotProcess, bot_env, free_port  # noqa: E402
+
+WEBHOOK_SECRET = "bench-replica-secret"  # the same on every replica, as the bot requires
+XACTS = "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+OTHER_BACKENDS = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+SUBMIT_LINE = ": submitting "
+
+
+class DatabaseUnavailable(RuntimeError):
+    """`--database-url auto` could not start PostgreSQL here; the message says why."""
 
 
 # == the fakes, as the benchmark needs them =====================================================
@@ -157,6 +204,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--group-per-minute", type=int, default=20, help="TELEGRAM_GROUP_PER_MINUTE")
     parser.add_argument("--global-per-second", type=int, default=30, help="TELEGRAM_GLOBAL_PER_SECOND")
     parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="bot processes; above 1, in webhook mode behind a round-robin proxy (needs --database-url)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        metavar="URL",
+        help="postgresql://... for the bot's DATABASE_URL, or 'auto' for a throwaway PostgreSQL server "
+        "(default: SQLite)",
+    )
+    parser.add_argument(
         "--timeout",
         type=float,
         default=None,
@@ -181,6 +241,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--jobs and --chats must be >= 1, --steps >= 0, --gen-seconds > 0")
     if opts.group_per_minute < 1 or opts.global_per_second < 1 or opts.chat_interval < 0:
         parser.error("--group-per-minute and --global-per-second must be >= 1, --chat-interval >= 0")
+    if opts.replicas < 1:
+        parser.error("--replicas must be >= 1")
+    if opts.replicas > 1 and not opts.database_url:
+        parser.error("--replicas above 1 needs --database-url (SQLite is one process's)")
+    if (
+        opts.database_url
+        and opts.database_url != "auto"
+        and not opts.database_url.startswith(("postgresql://", "postgres://"))
+    ):
+        parser.error("--database-url takes postgresql://... or auto")
     if any("=" not in item for item in opts.bot_env):
         parser.error("--bot-env takes KEY=VALUE")
     if opts.timeout is None:
@@ -228,6 +298,7 @@ class _Tracker:
         self._unmatched: list[Call] = []
         self._wall_offset = time.time() - time.monotonic()
         self.shown = 0
+        self.duplicate_submits = 0  # upstream tasks for a job that already had one
 
     def poll(self) -> None:
         for task_id, task in list(self._ace.tasks.items()):
@@ -237,6 +308,8 @@ class _Tracker:
                 if job is not None and job.task_id is None:
                     job.task_id = task_id
                     self._pending_tasks.add(task_id)
+                elif job is not None:
+                    self.duplicate_submits += 1
         for task_id in list(self._pending_tasks):
             task = self._ace.tasks[task_id]
             if task.get("finished_at") is None:
@@ -266,25 +339,107 @@ class _Tracker:
         self._unmatched = unmatched[-10_000:]
 
 
+def _postgres(opts: argparse.Namespace, cleanup: contextlib.ExitStack) -> str | None:
+    """The bot's DATABASE_URL: None (SQLite), the one given, or (`auto`) a fresh database on a
+    throwaway server that `cleanup` stops."""
+    if opts.database_url != "auto":
+        return str(opts.database_url) if opts.database_url else None
+    from tests.postgres import PostgresServer, PostgresUnavailable  # imports pytest: only when needed
+
+    try:
+        server = PostgresServer.start()
+    except PostgresUnavailable as exc:
+        raise DatabaseUnavailable(str(exc)) from exc
+    cleanup.callback(server.stop)
+    print(f"PostgreSQL {server.bin_dir.parent.name} on port {server.port} (up in {server.startup_seconds:.1f} s)",
+          file=sys.stderr)  # fmt: skip
+    return server.create_database()
+
+
+def _transactions(url: str, *, alone_within: float = 0.0) -> int:
+    """Transactions committed and rolled back in the database so far, as PostgreSQL's statistics
+    have them: each backend reports its own lazily, and at the latest when it exits, so
+    `alone_within` > 0 first waits (that long at most) for every other connection to be gone."""
+    with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+        deadline = time.monotonic() + alone_within
+        while time.monotonic() < deadline:
+            row = conn.execute(OTHER_BACKENDS).fetchone()
+            if not row or not row[0]:
+                break
+            time.sleep(0.05)
+        row = conn.execute(XACTS).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _start_bots(
+    opts: argparse.Namespace,
+    env: dict[str, str],
+    data_dir: Path,
+    url: str | None,
+    cleanup: contextlib.ExitStack,
+) -> tuple[list[BotProcess], RoundRobinProxy | None]:
+    """One bot long-polling (on SQLite, or on `url`), or `--replicas` on `url` in webhook mode
+    behind a round-robin proxy, as tests/test_e2e_replicas.py runs them; started together, each
+    waited for."""
+    bots: list[BotProcess] = []
+    proxy: RoundRobinProxy | None = None
+    if opts.replicas == 1:
+        settings = dict(env)
+        if url is not None:
+            settings.update(DATABASE_URL=url, REPLICA_ID="r0")
+        bots.append(BotProcess(settings, data_dir / "bot.log"))
+    else:
+        assert url is not None
+        ports = [free_port() for _ in range(opts.replicas)]
+        proxy = RoundRobinProxy([("127.0.0.1", port) for port in ports], response_timeout=20).start()
+        cleanup.callback(proxy.stop)
+        for n, port in enumerate(ports):
+            folder = data_dir / f"r{n}"
+            folder.mkdir()
+            settings = {
+                **env, "DATABASE_PATH": str(folder / "bot.sqlite3"), "BOT_CWD": str(folder),
+                "DATABASE_URL": url, "REPLICA_ID": f"r{n}",
+                "TELEGRAM_WEBHOOK_URL": f"{proxy.url}/hook", "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+                "PUBLIC_URL": proxy.url, "HTTP_HOST": "127.0.0.1", "HTTP_PORT": str(port),
+            }  # fmt: skip
+            bots.append(BotProcess(settings, folder / "bot.log"))
+    for bot in bots:
+        cleanup.callback(bot.close)
+        bot.start(ready=False)
+    for bot in bots:
+        bot.wait_log(READY, timeout=30)
+    return bots, proxy
+
+
+def _logs(bots: list[BotProcess]) -> str:
+    if len(bots) == 1:
+        return bots[0].log()
+    return "".join(f"--- replica {bot.env['REPLICA_ID']} ---\n{bot.log()}" for bot in bots)
+
+
 def run(opts: argparse.Namespace) -> BenchReport:
     groups = opts.chats // 2
     results = BenchReport(
         jobs=opts.jobs, chats=opts.chats, groups=groups, gen_seconds=opts.gen_seconds, steps=opts.steps,
         ramp_seconds=opts.ramp_seconds, flood_every=opts.flood_every, group_per_minute=opts.group_per_minute,
-        global_per_second=opts.global_per_second,
+        global_per_second=opts.global_per_second, replicas=opts.replicas,
+        database="postgresql" if opts.database_url else "sqlite",
     )  # fmt: skip
     chats = _chats(opts.chats)
     jobs = [JobRecord(n, int(chats[n % len(chats)][0]["id"])) for n in range(opts.jobs)]
-    with tempfile.TemporaryDirectory(prefix="mj-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="mj-bench-") as tmp, contextlib.ExitStack() as cleanup:
         data_dir = Path(tmp)
+        url = _postgres(opts, cleanup)
         tg = FakeTelegram(BOT_TOKEN)
         ace = _BenchAceData(ACEDATA_TOKEN)
         ace.steps = opts.steps
         ace.step_delay = opts.gen_seconds / (opts.steps + 1)
         ace.preview_ttl = None  # previews stay fetchable
-        bot: BotProcess | None = None
+        bots: list[BotProcess] = []
         tg.start()
+        cleanup.callback(tg.stop)
         ace.start()
+        cleanup.callback(ace.stop)
         try:
             if opts.flood_every:
                 tg.flood_every(opts.flood_every, opts.retry_after)
@@ -309,12 +464,14 @@ def run(opts: argparse.Namespace) -> BenchReport:
                 LOG_LEVEL="INFO",
             )
             env.update(item.split("=", 1) for item in opts.bot_env)
-            bot = BotProcess(env, data_dir / "bot.log").start()
-            assert bot.proc is not None
-            pid = bot.proc.pid
-            sampler = _RssSampler(pid)
-            sampler.start()
+            bots, proxy = _start_bots(opts, env, data_dir, url, cleanup)
+            pids = [bot.proc.pid for bot in bots if bot.proc is not None]
+            samplers = [_RssSampler(pid) for pid in pids]
+            for sampler in samplers:
+                sampler.start()
             tracker = _Tracker(tg, ace, jobs)
+            if url is not None:
+                xacts_before = _transactions(url)
 
             began = time.monotonic()
             gap = opts.ramp_seconds / opts.jobs if opts.jobs > 1 else 0.0
@@ -335,21 +492,31 @@ def run(opts: argparse.Namespace) -> BenchReport:
             results.wall_seconds = time.monotonic() - began
             time.sleep(1.0)  # late calls (there should be none) still count against the budget
             tracker.poll()
-            try:
-                cpu = psutil.Process(pid).cpu_times()
-                results.cpu_seconds = cpu.user + cpu.system
-            except psutil.Error:
-                pass
-            results.peak_rss_mb = sampler.stop() / 2**20
-            results.bot_exit = bot.stop(timeout=30)
-            log = bot.log()
+            results.duplicate_submits = tracker.duplicate_submits
+            for pid in pids:
+                try:
+                    cpu = psutil.Process(pid).cpu_times()
+                    results.cpu_seconds_per_replica.append(cpu.user + cpu.system)
+                except psutil.Error:
+                    results.cpu_seconds_per_replica.append(0.0)
+            results.cpu_seconds = sum(results.cpu_seconds_per_replica)
+            results.cpu_ms_per_job = 1000 * results.cpu_seconds / opts.jobs
+            results.peak_rss_mb_per_replica = [sampler.stop() / 2**20 for sampler in samplers]
+            results.peak_rss_mb = max(results.peak_rss_mb_per_replica, default=0.0)
+            results.peak_rss_sum_mb = sum(results.peak_rss_mb_per_replica)
+            if proxy is not None:
+                counts = proxy.counts
+                results.updates_per_replica = [counts.get(backend, 0) for backend in proxy.backends]
+            results.bot_exits = [bot.stop(timeout=30) for bot in bots]
+            results.bot_exit = next((code for code in results.bot_exits if code), 0)
+            if url is not None:  # the bots' backends have reported everything once they are gone
+                results.db_transactions = _transactions(url, alone_within=10.0) - xacts_before
+                results.db_transactions_per_job = results.db_transactions / opts.jobs
+            log = _logs(bots)
+            results.submits_per_replica = [bot.log().count(SUBMIT_LINE) for bot in bots]
         finally:
-            if bot is not None:
-                if opts.log is not None and bot.log_path.exists():
-                    opts.log.write_bytes(bot.log_path.read_bytes())
-                bot.close()
-            tg.stop()
-            ace.stop()
+            if bots and opts.log is not None:
+                opts.log.write_text(_logs(bots), encoding="utf-8")
     analyse(results, opts, tg, jobs, log)
     if opts.dump is not None:
         _dump(opts.dump, tg, jobs)
@@ -371,7 +538,11 @@ def _dump(path: Path, tg: FakeTelegram, jobs: list[JobRecord]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     opts = parse_args(argv)
-    results = run(opts)
+    try:
+        results = run(opts)
+    except DatabaseUnavailable as exc:
+        print(f"--database-url auto: PostgreSQL unavailable: {exc}", file=sys.stderr)
+        return 2
     print(table(results))
     if opts.json:
         print(to_json(results))

@@ -17,7 +17,17 @@ from typing import Any
 
 from tests.fakes import Call, FakeTelegram
 
-NOT_COUNTED = frozenset({"getUpdates", "getMe", "setMyCommands", "deleteWebhook", "answerCallbackQuery"})
+NOT_COUNTED = frozenset(
+    {
+        "getUpdates",
+        "getMe",
+        "setMyCommands",
+        "deleteWebhook",
+        "setWebhook",
+        "getWebhookInfo",
+        "answerCallbackQuery",
+    }
+)
 STALL_LINE = re.compile(r"longest event-loop stall: ([\d.]+) ms")
 STALL_WARNING = "event loop stalled for"
 RSS_LIMIT_MB = 150.0
@@ -56,6 +66,8 @@ class BenchReport:
     flood_every: int
     group_per_minute: int
     global_per_second: int
+    replicas: int = 1
+    database: str = "sqlite"  # or "postgresql"
     wall_seconds: float = 0.0
     lost: int = 0
     lost_jobs: list[int] = field(default_factory=list)
@@ -80,12 +92,23 @@ class BenchReport:
     violations: int = 0
     calls_over_limits: int = 0
     pacing_compliance: bool = False
-    peak_rss_mb: float = 0.0
-    cpu_seconds: float = 0.0
+    peak_rss_mb: float = 0.0  # the bot's; with several replicas the highest replica's
+    peak_rss_sum_mb: float = 0.0  # the replicas' peaks added up (= peak_rss_mb for one)
+    peak_rss_mb_per_replica: list[float] = field(default_factory=list)
+    cpu_seconds: float = 0.0  # user + system, summed over the replicas
+    cpu_seconds_per_replica: list[float] = field(default_factory=list)
+    cpu_ms_per_job: float = 0.0
+    # PostgreSQL's xact_commit + xact_rollback over the run; None on SQLite
+    db_transactions: int | None = None
+    db_transactions_per_job: float | None = None
+    submits_per_replica: list[int] = field(default_factory=list)  # "submitting" lines in each replica's log
+    updates_per_replica: list[int] = field(default_factory=list)  # webhook POSTs the proxy passed to each
+    duplicate_submits: int = 0  # upstream tasks beyond one per job (a job submitted twice)
     longest_stall_ms: float | None = None
     stall_warnings: int = 0
     error_lines: int = 0
-    bot_exit: int | None = None
+    bot_exit: int | None = None  # with several replicas: the first non-zero exit status, else 0
+    bot_exits: list[int | None] = field(default_factory=list)
     checks: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -191,8 +214,8 @@ def analyse(
     results.violations = len(tg.violations)
     results.calls_over_limits = len(tg.over_limit)
     results.pacing_compliance = results.calls_over_limits == 0 and results.violations == 0
-    stalls = STALL_LINE.findall(log)
-    results.longest_stall_ms = float(stalls[-1]) if stalls else None
+    stalls = [float(ms) for ms in STALL_LINE.findall(log)]  # one line per replica (the logs run together)
+    results.longest_stall_ms = max(stalls) if stalls else None
     results.stall_warnings = log.count(STALL_WARNING)
     results.error_lines = sum(1 for line in log.splitlines() if " ERROR " in line)
     pacing_kept(results, opts, calls)
@@ -304,6 +327,23 @@ def _ms(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.1f} ms"
 
 
+def bot_line(r: BenchReport) -> str:
+    if r.replicas == 1:
+        return f"1 process, {r.database}, long polling"
+    return f"{r.replicas} replicas, {r.database}, webhook behind a round-robin proxy"
+
+
+def _each(values: list[float], fmt: str) -> str:
+    """Each replica's value, " (a / b / c)", when there are several."""
+    return f" ({' / '.join(fmt.format(v) for v in values)})" if len(values) > 1 else ""
+
+
+def db_line(r: BenchReport) -> str:
+    if r.db_transactions_per_job is None:
+        return "n/a (SQLite)" if r.database == "sqlite" else "n/a"
+    return f"{r.db_transactions_per_job:.1f} ({r.db_transactions:,} in all)"
+
+
 def compliance_line(r: BenchReport) -> str:
     return (
         f"pacing compliance: {'yes' if r.pacing_compliance else 'NO'} ({r.calls_over_limits} calls over "
@@ -323,6 +363,7 @@ def table(r: BenchReport) -> str:
             + (f", 429 every {r.flood_every}" if r.flood_every else ""),
             "",
         ),
+        ("bot", bot_line(r), ""),
         ("wall time (first request -> last result)", f"{r.wall_seconds:.1f} s", ""),
         ("latency p50", _ms(lat.get("p50")), "latency p50"),
         ("latency p99", _ms(lat.get("p99")), "latency p99"),
@@ -357,8 +398,30 @@ def table(r: BenchReport) -> str:
         ("calls inside a retry_after", str(r.violations), "calls inside retry_after"),
         ("calls over Telegram's limits (answered 429)", str(r.calls_over_limits), ""),
         ("pacing compliance", "yes" if r.pacing_compliance else "NO", "pacing compliance"),
-        ("peak RSS (bot)", f"{r.peak_rss_mb:.1f} MB", "peak RSS"),
-        ("bot CPU time", f"{r.cpu_seconds:.1f} s ({1000 * r.cpu_seconds / r.jobs:.1f} ms/job)", ""),
+        ("peak RSS (bot; max per replica)", f"{r.peak_rss_mb:.1f} MB", "peak RSS"),
+        (
+            "peak RSS summed over replicas",
+            f"{r.peak_rss_sum_mb:.1f} MB" + _each(r.peak_rss_mb_per_replica, "{:.1f}"),
+            "",
+        ),
+        (
+            "bot CPU time (summed over replicas)",
+            f"{r.cpu_seconds:.1f} s" + _each(r.cpu_seconds_per_replica, "{:.1f}"),
+            "",
+        ),
+        ("bot CPU per job", f"{r.cpu_ms_per_job:.1f} ms", ""),
+        ("db transactions per job", db_line(r), ""),
+        *(
+            [("submits per replica", " / ".join(map(str, r.submits_per_replica)), "")]
+            if r.replicas > 1
+            else []
+        ),
+        *(
+            [("webhook updates per replica", " / ".join(map(str, r.updates_per_replica)), "")]
+            if r.updates_per_replica
+            else []
+        ),
+        ("upstream submits beyond one per job", str(r.duplicate_submits), ""),
         ("longest event-loop stall", _ms(r.longest_stall_ms), "longest loop stall"),
         ("stall warnings / ERROR lines", f"{r.stall_warnings} / {r.error_lines}", ""),
         ("jobs lost", str(r.lost), "jobs lost"),
