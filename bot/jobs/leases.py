@@ -42,10 +42,10 @@ class Leases:
         process's; with a shared one, only those no live replica holds."""
         until = self._store.replicas.clock() + self._lease
         everything = not self._store.shared
-        claimed: list[Job] = []
-        while batch := await self._store.replicas.claim_stale_jobs(self.owner, until, everything=everything):
-            claimed += batch  # claims come 100 at a time; at a start, all of them are resumed
-        return claimed
+        # Alone on its database, every unfinished job is this process's, however many; shared, the
+        # rest of a dead replica's jobs come with the next takeover rounds.
+        limit = 10**9 if everything else 100
+        return await self._store.replicas.claim_stale_jobs(self.owner, until, limit, everything=everything)
 
     async def keep_forever(self) -> None:
         """Renew this replica's leases, and take over the jobs of replicas that died."""
