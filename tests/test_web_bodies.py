@@ -86,8 +86,8 @@ async def test_the_webhook_caps_bodies_and_refuses_nested_json() -> None:
 
 
 def _put(queued: list[Any]) -> Any:
-    async def put(update: Any) -> bool:
-        queued.append(update)
+    async def put(update: Any, body: str) -> bool:
+        queued.append(json.loads(body))  # the update's JSON, kept as it came
         return True
 
     return put

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -41,15 +42,14 @@ class PgRow(tuple[Any, ...]):
         return list(self.names)
 
 
+@functools.lru_cache(maxsize=256)
+def _row_class(names: tuple[str, ...]) -> type[PgRow]:
+    """One row class per column list, made once (not for every query)."""
+    return type("Row", (PgRow,), {"names": {name: i for i, name in enumerate(names)}})
+
+
 def _row_factory(cursor: Any) -> Any:
-    description = cursor.description or ()
-    row_class = type("Row", (PgRow,), {"names": {column.name: i for i, column in enumerate(description)}})
-
-    def make(values: Sequence[Any]) -> PgRow:
-        row: PgRow = row_class(values)
-        return row
-
-    return make
+    return _row_class(tuple(column.name for column in cursor.description or ()))
 
 
 class PostgresDatabase:

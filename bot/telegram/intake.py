@@ -51,39 +51,30 @@ class Intake:
     def start(self) -> None:
         self._tasks.spawn(self._recover_forever(), name="updates-recovery")
 
-    async def receive(self, data: dict[str, Any]) -> bool:
-        """Record an update (durably) and start handling it; False when it was recorded before."""
-        update_id = data["update_id"]
-        if not isinstance(update_id, int) or isinstance(update_id, bool):
-            raise ValueError("update_id is not an integer")
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    async def receive(self, update: Update, body: str) -> bool:
+        """Record an update (`body`, its JSON as it came) durably and start handling it; False when
+        it was recorded before."""
+        update_id = update.update_id
         until = self._store.replicas.clock() + self._lease
         if not await self._store.replicas.take_update(update_id, body, self._store.owner, until):
             log.info("skipping update %s: handled before", update_id)
             metrics.duplicate_update()
             return False
-        self._tasks.spawn(self._handle(update_id, data, until), name=f"update-{update_id}")
+        self._tasks.spawn(self._handle(update, until), name=f"update-{update_id}")
         return True
 
-    async def _handle(self, update_id: int, data: dict[str, Any], until: float, *, again: bool = False) -> None:
-        token = origin.handling(update_id, again=again)
+    async def _handle(self, update: Update, until: float, *, again: bool = False) -> None:
+        token = origin.handling(update.update_id, again=again)
         try:
-            await self._handle_once(update_id, data, until)
-        finally:
-            origin.done(token)
-
-    async def _handle_once(self, update_id: int, data: dict[str, Any], until: float) -> None:
-        try:
-            update = Update.de_json(data, self._application.bot)
-        except Exception:
-            log.warning("update %s is not one this bot can read; dropped", update_id)
-        else:
             chat = update.effective_chat
             async with self._in_order(chat.id if chat is not None else None), self._slots:
-                if self._store.replicas.clock() > until - self._lease / 2 and not await self._still_ours(update_id):
+                stale = self._store.replicas.clock() > until - self._lease / 2
+                if stale and not await self._still_ours(update.update_id):
                     return  # waited so long that another replica took it over
                 await self._application.process_update(update)
-        await self._store.replicas.update_done(update_id)
+            await self._store.replicas.update_done(update.update_id)
+        finally:
+            origin.done(token)
 
     @contextlib.asynccontextmanager
     async def _in_order(self, chat_id: int | None) -> AsyncIterator[None]:
@@ -123,10 +114,15 @@ class Intake:
                 log.exception("looking for unfinished updates failed (retrying)")
                 continue
             for update_id, body in stale:
-                log.warning("replica %s handles update %s, left unfinished by %s", self._store.owner, update_id,
-                            "a replica that stopped")  # fmt: skip
-                handle = self._handle(update_id, json.loads(body), until, again=True)
-                self._tasks.spawn(handle, name=f"update-{update_id}")
+                log.warning("replica %s handles update %s, left unfinished by a replica that stopped",
+                            self._store.owner, update_id)  # fmt: skip
+                try:
+                    update = Update.de_json(json.loads(body), self._application.bot)
+                except Exception:
+                    log.warning("update %s is not one this bot can read; dropped", update_id)
+                    await self._store.replicas.update_done(update_id)
+                    continue
+                self._tasks.spawn(self._handle(update, until, again=True), name=f"update-{update_id}")
 
     async def aclose(self, grace: float = 5.0) -> None:
         """No new updates; those being handled get `grace` seconds, the rest pass to other replicas."""
@@ -186,7 +182,7 @@ class Poller:
                     offset=offset, timeout=self._timeout, allowed_updates=Update.ALL_TYPES
                 )
                 for update in updates:  # recorded before the next call confirms them
-                    await self._intake.receive(update.to_dict())
+                    await self._intake.receive(update, json.dumps(update.to_dict(), separators=(",", ":")))
             except InvalidToken:
                 raise
             except Conflict:

@@ -263,6 +263,8 @@ class Sender:
             if delay > 0:
                 await self._sleep(chat, delay)
                 continue
+            if self._shared is not None:  # the other replicas' calls: waited for before choosing
+                await self._shared.before(chat.id)
             await self._global.take()
             picked = self._next(chat)
             if picked is None or isinstance(picked, float):
@@ -277,8 +279,6 @@ class Sender:
             if isinstance(op, Send):
                 op.started = True
             try:
-                if self._shared is not None:
-                    await self._shared.before(chat.id)
                 shown = await self._perform(chat.id, op)
             except RetryLater as exc:
                 log.warning("Telegram flood control in chat %s: waiting %.0f s", chat.id, exc.seconds)

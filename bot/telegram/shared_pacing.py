@@ -39,24 +39,30 @@ class SharedPace:
         self._failing = False
 
     def keys(self, chat_id: int) -> list[tuple[str, float, float]]:
-        keys = [(f"chat:{chat_id}", *self._chat), ("bot", self._global, 0.0)]
+        """The chat's own keys (a group's minute too)."""
+        keys = [(f"chat:{chat_id}", *self._chat)]
         if chat_id < 0:  # groups and channels
             keys.append((f"group:{chat_id}", self._group, 0.0))
         return keys
 
     async def before(self, chat_id: int) -> float:
-        """Wait until the other replicas' calls leave room for this one; returns the wait."""
-        try:
-            wait = await self._bookings.reserve(self.keys(chat_id))
-        except Exception as exc:
-            if not self._failing:
-                log.warning("shared pacing unavailable (%s); pacing this replica alone meanwhile", exc)
-            self._failing = True
-            return 0.0
-        self._failing = False
-        if wait > 0:
-            await asyncio.sleep(wait)
-        return wait
+        """Wait until the other replicas' calls leave room for this one; returns the wait. The
+        chat's keys first, then the bot's second: booked together, a group's wait of seconds would
+        book the bot-wide slot seconds ahead, and every other chat would wait behind it."""
+        waited = 0.0
+        for keys in (self.keys(chat_id), [("bot", self._global, 0.0)]):
+            try:
+                wait = await self._bookings.reserve(keys)
+            except Exception as exc:
+                if not self._failing:
+                    log.warning("shared pacing unavailable (%s); pacing this replica alone meanwhile", exc)
+                self._failing = True
+                return waited
+            self._failing = False
+            if wait > 0:
+                await asyncio.sleep(wait)
+                waited += wait
+        return waited
 
     async def hold(self, chat_id: int, seconds: float, *, bot_wide: bool) -> None:
         """Telegram said wait: no replica calls this chat (or, bot-wide, anyone) before then."""

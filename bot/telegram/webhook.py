@@ -44,16 +44,16 @@ def webhook_route(
             data = json.loads(body)
             if not isinstance(data, dict) or type(data.get("update_id")) is not int:
                 raise ValueError("no update_id")
-            if Update.de_json(data, application.bot) is None:
-                raise ValueError("not an update")
+            update = Update.de_json(data, application.bot)
+            text = body.decode()  # kept as it came (valid UTF-8: json.loads read it)
         except (Exception, RecursionError):  # malformed JSON (deeply nested too) or not an Update
             return PlainTextResponse("bad request", status_code=400)
         if stopping():  # the stop began while the body came: deliver it again later
             return PlainTextResponse("stopping", status_code=503)
         try:
-            await intake.receive(data)
+            await intake.receive(update, text)
         except Exception:
-            log.exception("could not record update %s; Telegram will deliver it again", data.get("update_id"))
+            log.exception("could not record update %s; Telegram will deliver it again", update.update_id)
             return PlainTextResponse("try again", status_code=503)
         return PlainTextResponse("ok")
 
